@@ -1,0 +1,246 @@
+/* child.c - the container process from clone3() to execve() (see child.h).
+ *
+ * Order matters: wait for the parent first (it may still be placing us in
+ * a cgroup), then enter a cgroup namespace rooted at that cgroup, then build
+ * the mount tree under the bind-mounted rootfs, pivot_root into it and
+ * detach the old root so nothing of the host stays reachable, and only then
+ * drop privileges and exec. Nothing here allocates or logs. */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <grp.h>
+#include <linux/close_range.h>
+
+#include "child.h"
+#include "rootfs.h"
+
+static const char *const child_step_names[] = {
+	[CHILD_STEP_FDS] = "fds",
+	[CHILD_STEP_SIGNALS] = "signals",
+	[CHILD_STEP_SYNC] = "sync",
+	[CHILD_STEP_CGROUP_NS] = "cgroup-namespace",
+	[CHILD_STEP_STDIO] = "stdio",
+	[CHILD_STEP_MOUNT_PRIVATE] = "mount-private",
+	[CHILD_STEP_ROOTFS_BIND] = "rootfs-bind",
+	[CHILD_STEP_PROC] = "mount-proc",
+	[CHILD_STEP_DEV] = "mount-dev",
+	[CHILD_STEP_SYS] = "mount-sys",
+	[CHILD_STEP_HOST_FILES] = "host-files",
+	[CHILD_STEP_PIVOT_ROOT] = "pivot_root",
+	[CHILD_STEP_DETACH_OLD_ROOT] = "detach-old-root",
+	[CHILD_STEP_READONLY_ROOTFS] = "readonly-rootfs",
+	[CHILD_STEP_HOSTNAME] = "hostname",
+	[CHILD_STEP_LOOPBACK] = "loopback",
+	[CHILD_STEP_SETGROUPS] = "setgroups",
+	[CHILD_STEP_SETGID] = "setgid",
+	[CHILD_STEP_SETUID] = "setuid",
+	[CHILD_STEP_WORKDIR] = "workdir",
+	[CHILD_STEP_EXECVE] = "execve",
+};
+static_assert(ELEMENTSOF(child_step_names) == _CHILD_STEP_MAX, "child_step_names");
+
+const char *child_step_to_string(enum child_step step)
+{
+	return (unsigned)step < _CHILD_STEP_MAX ? child_step_names[step] : "unknown";
+}
+
+static _Noreturn void child_fail(const struct child_args *a, enum child_step step, int error)
+{
+	struct child_report r = { .step = step, .error = error > 0 ? error : EIO };
+	/* Best effort: if the parent is gone there is nobody to tell. */
+	ssize_t _unused_ k = write(a->err_fd, &r, sizeof(r));
+	_exit(CHILD_EXIT_SETUP);
+}
+
+static int cmp_int(const void *x, const void *y)
+{
+	return *(const int *)x - *(const int *)y;
+}
+
+/* Close every inherited fd except ours at once, so descriptors of other
+ * containers (their exec-error pipes above all) are not held open by us
+ * until our own execve. */
+static int close_foreign_fds(const struct child_args *a)
+{
+	int keep[] = { a->sync_fd, a->err_fd, a->stdin_fd, a->stdout_fd, a->stderr_fd };
+	qsort(keep, ELEMENTSOF(keep), sizeof(int), cmp_int);
+	unsigned lo = 3;
+	for (size_t i = 0; i < ELEMENTSOF(keep); i++) {
+		if (keep[i] < (int)lo) {
+			continue;
+		}
+		if ((unsigned)keep[i] > lo && close_range(lo, (unsigned)keep[i] - 1, 0) < 0)
+			return -errno;
+		lo = (unsigned)keep[i] + 1;
+	}
+	return close_range(lo, ~0U, 0) < 0 ? -errno : 0;
+}
+
+static int reset_signals(void)
+{
+	/* CLONE_CLEAR_SIGHAND resets handled signals, but ignored ones (supd
+	 * ignores SIGPIPE) survive execve: reset every one. */
+	for (int sig = 1; sig < _NSIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		if (signal(sig, SIG_DFL) == SIG_ERR && errno != EINVAL)
+			return -errno;
+	}
+	sigset_t none;
+	sigemptyset(&none);
+	return sigprocmask(SIG_SETMASK, &none, NULL) < 0 ? -errno : 0;
+}
+
+static int wait_for_parent(int sync_fd)
+{
+	char c;
+	for (;;) {
+		ssize_t k = read(sync_fd, &c, 1);
+		if (k == 1)
+			return 0;
+		if (k == 0)
+			return -ECANCELED; /* supd died or gave up on us */
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+static int setup_stdio(const struct child_args *a)
+{
+	if (dup2(a->stdin_fd, 0) < 0 || dup2(a->stdout_fd, 1) < 0 || dup2(a->stderr_fd, 2) < 0)
+		return -errno;
+	return 0;
+}
+
+static int loopback_up(void)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	struct ifreq ifr = { 0 };
+	strcpy(ifr.ifr_name, "lo");
+	int r = 0;
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		r = -errno;
+	else {
+		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+		if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+			r = -errno;
+	}
+	close(s);
+	return r;
+}
+
+static int set_credentials(const struct container_config *cfg, enum child_step *ret_step)
+{
+	if (!cfg->has_user)
+		return 0;
+	*ret_step = CHILD_STEP_SETGROUPS;
+	if (setgroups(0, NULL) < 0)
+		return -errno;
+	*ret_step = CHILD_STEP_SETGID;
+	if (setresgid(cfg->gid, cfg->gid, cfg->gid) < 0)
+		return -errno;
+	*ret_step = CHILD_STEP_SETUID;
+	if (setresuid(cfg->uid, cfg->uid, cfg->uid) < 0)
+		return -errno;
+	return 0;
+}
+
+/* execvpe() searches the PATH of supd's environment; the container's own
+ * PATH is what must count. No allocation: candidates are built on the stack. */
+static int exec_command(char *const *argv, char *const *envp)
+{
+	const char *file = argv[0];
+	if (strchr(file, '/')) {
+		execve(file, argv, envp);
+		return -errno;
+	}
+	const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	for (char *const *e = envp; *e; e++)
+		if (!strncmp(*e, "PATH=", 5))
+			path = *e + 5;
+	int best = -ENOENT;
+	char buf[4096];
+	for (const char *p = path;; p++) {
+		const char *end = strchrnul(p, ':');
+		size_t n = (size_t)(end - p);
+		if (n == 0) /* empty element means the current directory */
+			snprintf(buf, sizeof(buf), "%s", file);
+		else
+			snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, p, file);
+		execve(buf, argv, envp);
+		if (errno == EACCES)
+			best = -EACCES; /* as execvp: report EACCES over ENOENT */
+		else if (errno != ENOENT && errno != ENOTDIR)
+			return -errno;
+		if (!*end)
+			break;
+		p = end;
+	}
+	return best;
+}
+
+_Noreturn void child_main(const struct child_args *a)
+{
+	const struct container_config *cfg = a->cfg;
+	enum child_step step = CHILD_STEP_FDS;
+	int r;
+
+	if ((r = close_foreign_fds(a)) < 0)
+		goto fail;
+	step = CHILD_STEP_SIGNALS;
+	if ((r = reset_signals()) < 0)
+		goto fail;
+	step = CHILD_STEP_SYNC;
+	if ((r = wait_for_parent(a->sync_fd)) < 0)
+		_exit(CHILD_EXIT_SETUP); /* no one to report to */
+	close(a->sync_fd);
+
+	/* Only now are we in the container's cgroup (the parent may have moved
+	 * us there on cgroup v1), so the namespace is rooted at it. */
+	step = CHILD_STEP_CGROUP_NS;
+	if (unshare(CLONE_NEWCGROUP) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	step = CHILD_STEP_STDIO;
+	if ((r = setup_stdio(a)) < 0)
+		goto fail;
+
+	if ((r = rootfs_setup(cfg, &step)) < 0)
+		goto fail;
+
+	step = CHILD_STEP_HOSTNAME;
+	if (sethostname(cfg->hostname, strlen(cfg->hostname)) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if (cfg->network == NETWORK_NONE) {
+		step = CHILD_STEP_LOOPBACK;
+		if ((r = loopback_up()) < 0)
+			goto fail;
+	}
+	if ((r = set_credentials(cfg, &step)) < 0)
+		goto fail;
+	step = CHILD_STEP_WORKDIR;
+	if (chdir(cfg->workdir ? cfg->workdir : "/") < 0) {
+		r = -errno;
+		goto fail;
+	}
+	step = CHILD_STEP_EXECVE;
+	r = exec_command(cfg->argv, a->envp);
+fail:
+	child_fail(a, step, -r);
+}

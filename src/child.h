@@ -1,0 +1,62 @@
+/* child.h - what runs in the container's process between clone3() and
+ * execve(): mounts, pivot_root, hostname, loopback, credentials, exec.
+ *
+ * The child touches no libuv, SQLite, logger or malloc (libuv's threadpool
+ * may hold the allocator lock at clone time). Every input is prepared by the
+ * parent in struct child_args. A failure is written to err_fd as a struct
+ * child_report {step, errno} and the child exits CHILD_EXIT_SETUP; a
+ * successful execve closes err_fd (O_CLOEXEC), which the parent reads as EOF. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+
+enum child_step {
+	CHILD_STEP_FDS,
+	CHILD_STEP_SIGNALS,
+	CHILD_STEP_SYNC,
+	CHILD_STEP_CGROUP_NS,
+	CHILD_STEP_STDIO,
+	CHILD_STEP_MOUNT_PRIVATE,
+	CHILD_STEP_ROOTFS_BIND,
+	CHILD_STEP_PROC,
+	CHILD_STEP_DEV,
+	CHILD_STEP_SYS,
+	CHILD_STEP_HOST_FILES,
+	CHILD_STEP_PIVOT_ROOT,
+	CHILD_STEP_DETACH_OLD_ROOT,
+	CHILD_STEP_READONLY_ROOTFS,
+	CHILD_STEP_HOSTNAME,
+	CHILD_STEP_LOOPBACK,
+	CHILD_STEP_SETGROUPS,
+	CHILD_STEP_SETGID,
+	CHILD_STEP_SETUID,
+	CHILD_STEP_WORKDIR,
+	CHILD_STEP_EXECVE,
+	_CHILD_STEP_MAX
+};
+
+const char *child_step_to_string(enum child_step step);
+
+/* Exit status of a child that failed before execve (like a shell's 127). */
+#define CHILD_EXIT_SETUP 127
+
+struct child_report {
+	int32_t step;  /* enum child_step */
+	int32_t error; /* positive errno */
+};
+
+struct child_args {
+	const struct container_config *cfg;
+	char *const *envp;  /* prepared by the parent: cfg->env plus defaults */
+	int sync_fd;        /* read end; one byte = go, EOF = parent gone, exit */
+	int err_fd;         /* write end, O_CLOEXEC */
+	int stdin_fd;       /* /dev/null */
+	int stdout_fd;      /* log pipe write ends */
+	int stderr_fd;
+};
+
+/* Never returns. */
+_Noreturn void child_main(const struct child_args *a);

@@ -1,0 +1,256 @@
+/* daemon.c - supd's top level (see daemon.h): load the config, open the
+ * database and the control socket, create the containers, run the loop,
+ * and on SIGTERM/SIGINT stop every container before exiting. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "daemon.h"
+#include "fd.h"
+#include "log.h"
+#include "signals.h"
+#include "store.h"
+#include "supervisor.h"
+
+int64_t daemon_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct container *daemon_find(struct supd *d, const char *name)
+{
+	struct ctable_link *l = ctable_find_name(&d->table, name);
+	return l ? (struct container *)l : NULL; /* link is the first member */
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[4096];
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (char *p = buf + 1;; p++) {
+		if (*p == '/' || *p == 0) {
+			char saved = *p;
+			*p = 0;
+			if (mkdir(buf, mode) < 0 && errno != EEXIST)
+				return -errno;
+			*p = saved;
+			if (!saved)
+				break;
+		}
+	}
+	return 0;
+}
+
+static void daemon_finish(struct supd *d)
+{
+	store_event(d->store, daemon_now_ms(), NULL, "supd-stopped", "all containers stopped");
+	log_info("all containers stopped, exiting");
+	ctl_close(d->ctl);
+	d->ctl = NULL;
+	signals_close(d->signals);
+	d->signals = NULL;
+	for (int i = 0; i < d->n_containers; i++)
+		sv_container_free(d->containers[i]);
+	d->n_containers = 0;
+}
+
+void daemon_container_settled(struct supd *d)
+{
+	if (!d->shutting_down || !d->ctl)
+		return;
+	for (int i = 0; i < d->n_containers; i++)
+		if (!sv_state_is_settled(d->containers[i]->state))
+			return;
+	daemon_finish(d);
+}
+
+static void daemon_shutdown(struct supd *d, int signum)
+{
+	if (d->shutting_down)
+		return;
+	log_info("SIG%s: stopping %d containers", signum == SIGINT ? "INT" : "TERM", d->n_containers);
+	d->shutting_down = true;
+	for (int i = 0; i < d->n_containers; i++)
+		sv_handle_event(d->containers[i], SV_EV_STOP);
+	daemon_container_settled(d);
+}
+
+/* SIGCHLD: a container's pidfd path may not have run yet; reap through it
+ * so its status is kept. Anything else that is our child (nothing is
+ * expected) is reaped here so no zombie stays. */
+static void daemon_reap(struct supd *d)
+{
+	for (;;) {
+		siginfo_t si;
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
+			return;
+		struct ctable_link *l = ctable_find_pid(&d->table, si.si_pid);
+		if (l && sv_check_exit((struct container *)l) == 1)
+			continue;
+		if (l)
+			log_warning("pid %d of container '%s' exited but its pidfd could not reap it", si.si_pid, l->name);
+		waitpid(si.si_pid, NULL, WNOHANG);
+	}
+}
+
+static void on_signal(void *data, int signum)
+{
+	struct supd *d = data;
+	switch (signum) {
+	case SIGTERM:
+	case SIGINT:
+		daemon_shutdown(d, signum);
+		break;
+	case SIGCHLD:
+		daemon_reap(d);
+		break;
+	case SIGHUP:
+		log_warning("SIGHUP: configuration reload is not available in this version, ignoring");
+		break;
+	}
+}
+
+static void on_ctl_request(void *data, struct ctl_client *cl, const char *verb, const char *arg)
+{
+	struct supd *d = data;
+	if (!strcmp(verb, "ping")) {
+		ctl_reply(cl, true, "supd %s pid %d", SUP_VERSION, (int)getpid());
+		return;
+	}
+	enum sv_wait kind;
+	if (!strcmp(verb, "start"))
+		kind = SV_WAIT_START;
+	else if (!strcmp(verb, "stop"))
+		kind = SV_WAIT_STOP;
+	else if (!strcmp(verb, "restart"))
+		kind = SV_WAIT_RESTART;
+	else {
+		ctl_reply(cl, false, "unknown request '%s'", verb);
+		return;
+	}
+	struct container *c = daemon_find(d, arg);
+	if (!c) {
+		ctl_reply(cl, false, "no container named '%s' in the configuration", arg);
+		return;
+	}
+	sv_request(c, cl, kind);
+}
+
+static void on_ctl_gone(void *data, struct ctl_client *cl)
+{
+	(void)data;
+	struct container *c = ctl_client_get_data(cl);
+	if (c)
+		sv_forget_client(c, cl);
+}
+
+static int daemon_open(struct supd *d, const char *config_path, struct sup_err *err)
+{
+	int r = config_load(config_path, &d->config, err);
+	if (r < 0)
+		return r;
+	const struct supd_settings *s = &d->config->supd;
+	const char *dirs[] = { s->state_dir, s->run_dir, s->log_dir };
+	for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
+		if ((r = mkdir_p(dirs[i], 0755)) < 0)
+			return sup_err_set(err, r, "creating %s: %s", dirs[i], strerror(-r));
+	if ((r = store_open(s->db_path, &d->store, err)) < 0)
+		return sup_err_prefix(err, "database %s", s->db_path);
+	d->devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (d->devnull_fd < 0)
+		return sup_err_set(err, -errno, "/dev/null: %s", strerror(errno));
+
+	if ((r = uv_loop_init(&d->loop)) < 0)
+		return sup_err_set(err, r, "event loop: %s", uv_strerror(r));
+	d->loop_open = true;
+	d->logbuf = xmalloc(sizeof(*d->logbuf));
+	ctable_init(&d->table);
+	d->containers = xcalloc((size_t)d->config->n_containers, sizeof(*d->containers));
+	const char **names = xcalloc((size_t)d->config->n_containers + 1, sizeof(*names));
+	for (int i = 0; i < d->config->n_containers; i++) {
+		names[i] = d->config->containers[i].name;
+		if ((r = sv_container_new(d, &d->config->containers[i], &d->containers[i], err)) < 0) {
+			free(names);
+			return r;
+		}
+		d->n_containers++;
+	}
+	r = store_sync_containers(d->store, names, d->n_containers, daemon_now_ms());
+	free(names);
+	if (r < 0)
+		return sup_err_set(err, r, "database %s: recording containers: %s", s->db_path, strerror(-r));
+
+	struct ctl_callbacks cbs = { .on_request = on_ctl_request, .on_gone = on_ctl_gone, .data = d };
+	if ((r = ctl_open(&d->loop, s->socket_path, &cbs, &d->ctl, err)) < 0)
+		return r;
+	if ((r = signals_start(&d->loop, on_signal, d, &d->signals)) < 0)
+		return sup_err_set(err, r, "signals: %s", uv_strerror(r));
+	return 0;
+}
+
+static void on_walk_close(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+static void daemon_close(struct supd *d)
+{
+	/* Only reached with an open loop after a failed start-up or a finished
+	 * shutdown; what is still open here is closed and the loop drained. */
+	if (d->loop_open) {
+		ctl_close(d->ctl);
+		signals_close(d->signals);
+		for (int i = 0; i < d->n_containers; i++)
+			sv_container_free(d->containers[i]);
+		uv_run(&d->loop, UV_RUN_NOWAIT);
+		uv_walk(&d->loop, on_walk_close, NULL);
+		uv_run(&d->loop, UV_RUN_DEFAULT);
+		uv_loop_close(&d->loop);
+		ctable_done(&d->table);
+	}
+	free(d->containers);
+	free(d->logbuf);
+	fd_close(d->devnull_fd);
+	store_close(d->store);
+	config_free(d->config);
+}
+
+int daemon_run(const char *config_path)
+{
+	struct supd d = { .devnull_fd = -1 };
+	struct sup_err err = { 0 };
+	int status = 0;
+
+	int r = daemon_open(&d, config_path, &err);
+	if (r < 0) {
+		log_error("%s", err.msg);
+		status = 1;
+		goto out;
+	}
+	log_info("supd %s started: %d containers, socket %s, database %s", SUP_VERSION, d.n_containers,
+		 d.config->supd.socket_path, d.config->supd.db_path);
+	store_event(d.store, daemon_now_ms(), NULL, "supd-started", d.config->path);
+	for (int i = 0; i < d.n_containers; i++)
+		if (d.containers[i]->cfg->autostart)
+			sv_handle_event(d.containers[i], SV_EV_START);
+
+	uv_run(&d.loop, UV_RUN_DEFAULT);
+	d.ctl = NULL;
+	d.signals = NULL;
+out:
+	daemon_close(&d);
+	return status;
+}

@@ -1,0 +1,42 @@
+/* daemon.h - supd itself: owns the loop, the config, the store, the
+ * container table, the control socket and the signals. Logs; everything
+ * below it returns errors. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "config.h"
+#include "ctable.h"
+#include "logpipe.h"
+
+struct store;
+struct ctl;
+struct signals;
+struct container;
+
+struct supd {
+	uv_loop_t loop;
+	bool loop_open; /* uv_loop_init succeeded */
+	struct sup_config *config;
+	struct store *store;
+	struct ctl *ctl;
+	struct signals *signals;
+	struct ctable table;
+	struct container **containers; /* config order (sorted by name) */
+	int n_containers;
+	int devnull_fd;
+	struct logpipe_buffer *logbuf;
+	bool shutting_down;
+};
+
+/* Run supd with the config at path until SIGTERM/SIGINT. Returns the
+ * process exit status (0 after a clean shutdown). */
+int daemon_run(const char *config_path);
+
+/* Wall clock in ms since the epoch (what the database records). */
+int64_t daemon_now_ms(void);
+
+/* A container reached a settled state; during shutdown this may end the loop. */
+void daemon_container_settled(struct supd *d);

@@ -1,0 +1,166 @@
+/* rootfs.c - see rootfs.h.
+ *
+ * The sequence follows the one runtimes settled on: make every mount
+ * private first (so nothing we do propagates back to the host), bind the
+ * rootfs onto itself so it is a mount point pivot_root accepts, mount the
+ * pseudo filesystems below it, then pivot_root(".", ".") and detach the old
+ * root that is now stacked on "/" — no temporary put_old directory needed,
+ * and no path back to the host's tree remains. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "rootfs.h"
+
+static int ensure_dir(const char *path, mode_t mode)
+{
+	if (mkdir(path, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int ensure_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+static int mount_fs(const char *src, const char *target, const char *type, unsigned long flags, const char *data)
+{
+	return mount(src, target, type, flags, data) < 0 ? -errno : 0;
+}
+
+/* A read-only bind needs a second mount call: MS_RDONLY is ignored on the
+ * initial MS_BIND. */
+static int bind_readonly(const char *src, const char *target)
+{
+	int r = mount_fs(src, target, NULL, MS_BIND | MS_REC, NULL);
+	if (r < 0)
+		return r;
+	return mount_fs(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL);
+}
+
+static const struct dev_node {
+	const char *name;
+	unsigned major, minor;
+} dev_nodes[] = {
+	{ "dev/null", 1, 3 },   { "dev/zero", 1, 5 },    { "dev/full", 1, 7 },
+	{ "dev/random", 1, 8 }, { "dev/urandom", 1, 9 }, { "dev/tty", 5, 0 },
+};
+
+static const struct dev_link {
+	const char *target, *name;
+} dev_links[] = {
+	{ "/proc/self/fd", "dev/fd" },     { "/proc/self/fd/0", "dev/stdin" },
+	{ "/proc/self/fd/1", "dev/stdout" }, { "/proc/self/fd/2", "dev/stderr" },
+	{ "pts/ptmx", "dev/ptmx" },
+};
+
+/* A tmpfs with the handful of nodes programs expect; the host's /dev (disks,
+ * kmsg, mem) is never visible. */
+static int setup_dev(void)
+{
+	int r;
+	if ((r = ensure_dir("dev", 0755)) < 0)
+		return r;
+	if ((r = mount_fs("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_STRICTATIME, "mode=755,size=65536k")) < 0)
+		return r;
+	mode_t old = umask(0);
+	for (size_t i = 0; i < ELEMENTSOF(dev_nodes); i++)
+		if (mknod(dev_nodes[i].name, S_IFCHR | 0666, makedev(dev_nodes[i].major, dev_nodes[i].minor)) < 0) {
+			r = -errno;
+			break;
+		}
+	umask(old);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < ELEMENTSOF(dev_links); i++)
+		if (symlink(dev_links[i].target, dev_links[i].name) < 0)
+			return -errno;
+	if ((r = ensure_dir("dev/pts", 0755)) < 0 ||
+	    (r = mount_fs("devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620")) < 0)
+		return r;
+	if ((r = ensure_dir("dev/shm", 01777)) < 0 ||
+	    (r = mount_fs("shm", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k")) < 0)
+		return r;
+	if ((r = ensure_dir("dev/mqueue", 0755)) < 0)
+		return r;
+	return mount_fs("mqueue", "dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+}
+
+/* With network=host the container shares the host's resolver config; bound
+ * read-only so the container cannot rewrite the host's DNS. */
+static int bind_host_files(void)
+{
+	static const char *const files[] = { "/etc/resolv.conf", "/etc/hosts" };
+	int r;
+	if ((r = ensure_dir("etc", 0755)) < 0)
+		return r;
+	for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+		if (access(files[i], F_OK) < 0)
+			continue;
+		const char *target = files[i] + 1; /* relative to the rootfs */
+		if ((r = ensure_file(target)) < 0 || (r = bind_readonly(files[i], target)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int pivot_into_cwd(enum child_step *ret_step)
+{
+	*ret_step = CHILD_STEP_PIVOT_ROOT;
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return -errno;
+	/* The old root is now mounted on top of "/"; detach it. */
+	*ret_step = CHILD_STEP_DETACH_OLD_ROOT;
+	if (umount2(".", MNT_DETACH) < 0)
+		return -errno;
+	return chdir("/") < 0 ? -errno : 0;
+}
+
+int rootfs_setup(const struct container_config *cfg, enum child_step *ret_step)
+{
+	int r;
+	*ret_step = CHILD_STEP_MOUNT_PRIVATE;
+	if ((r = mount_fs(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) < 0)
+		return r;
+	*ret_step = CHILD_STEP_ROOTFS_BIND;
+	if ((r = mount_fs(cfg->rootfs, cfg->rootfs, NULL, MS_BIND | MS_REC, NULL)) < 0)
+		return r;
+	if (chdir(cfg->rootfs) < 0)
+		return -errno;
+
+	*ret_step = CHILD_STEP_PROC;
+	if ((r = ensure_dir("proc", 0555)) < 0 ||
+	    (r = mount_fs("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) < 0)
+		return r;
+	*ret_step = CHILD_STEP_DEV;
+	if ((r = setup_dev()) < 0)
+		return r;
+	*ret_step = CHILD_STEP_SYS;
+	if ((r = ensure_dir("sys", 0555)) < 0 ||
+	    (r = mount_fs("sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) < 0)
+		return r;
+	if (cfg->network == NETWORK_HOST) {
+		*ret_step = CHILD_STEP_HOST_FILES;
+		if ((r = bind_host_files()) < 0)
+			return r;
+	}
+	if ((r = pivot_into_cwd(ret_step)) < 0)
+		return r;
+	if (cfg->readonly_rootfs) {
+		*ret_step = CHILD_STEP_READONLY_ROOTFS;
+		if ((r = mount_fs(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL)) < 0)
+			return r;
+	}
+	return 0;
+}

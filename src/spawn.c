@@ -1,0 +1,177 @@
+/* spawn.c - see spawn.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "fd.h"
+#include "spawn.h"
+
+#ifndef CLONE_CLEAR_SIGHAND
+#define CLONE_CLEAR_SIGHAND 0x100000000ULL
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+static long sys_clone3(struct clone_args *args)
+{
+	return syscall(SYS_clone3, args, sizeof(*args));
+}
+
+int spawn_read_starttime(pid_t pid, uint64_t *ret)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	ssize_t n = fd_read_file_at(AT_FDCWD, path, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	/* comm (field 2) may contain spaces and ')': fields restart after the last ')'. */
+	char *p = strrchr(buf, ')');
+	if (!p)
+		return -EINVAL;
+	p++;
+	/* p now points before field 3; starttime is field 22. */
+	for (int field = 3; field < 22; field++) {
+		p = strchr(p + 1, ' ');
+		if (!p)
+			return -EINVAL;
+	}
+	unsigned long long v;
+	if (sscanf(p + 1, "%llu", &v) != 1)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+char **spawn_build_env(const struct container_config *cfg)
+{
+	static const char *const defaults[] = {
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"HOME=/",
+		"container=sup",
+	};
+	char hostname_var[128];
+	snprintf(hostname_var, sizeof(hostname_var), "HOSTNAME=%s", cfg->hostname);
+
+	const char *vars[64 + ELEMENTSOF(defaults) + 1];
+	int n = 0;
+	for (size_t i = 0; i < ELEMENTSOF(defaults); i++) {
+		size_t klen = strcspn(defaults[i], "=") + 1;
+		int overridden = 0;
+		for (int j = 0; j < cfg->n_env; j++)
+			overridden |= !strncmp(cfg->env[j], defaults[i], klen);
+		if (!overridden)
+			vars[n++] = defaults[i];
+	}
+	int overridden = 0;
+	for (int j = 0; j < cfg->n_env; j++)
+		overridden |= !strncmp(cfg->env[j], "HOSTNAME=", 9);
+	if (!overridden)
+		vars[n++] = hostname_var;
+
+	size_t bytes = 0;
+	for (int i = 0; i < n; i++)
+		bytes += strlen(vars[i]) + 1;
+	for (int j = 0; j < cfg->n_env; j++)
+		bytes += strlen(cfg->env[j]) + 1;
+	size_t slots = (size_t)(n + cfg->n_env + 1);
+	char **envp = xmalloc(slots * sizeof(char *) + bytes);
+	char *s = (char *)(envp + slots);
+	int k = 0;
+	for (int i = 0; i < n + cfg->n_env; i++) {
+		const char *v = i < n ? vars[i] : cfg->env[i - n];
+		size_t len = strlen(v) + 1;
+		memcpy(s, v, len);
+		envp[k++] = s;
+		s += len;
+	}
+	envp[k] = NULL;
+	return envp;
+}
+
+int spawn_clone(const struct spawn_request *req, struct spawn_child *ret, struct sup_err *err)
+{
+	const struct container_config *cfg = req->cfg;
+	int sync_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
+	int pidfd = -1, r;
+
+	if (pipe2(sync_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0) {
+		r = sup_err_set(err, -errno, "pipe: %s", strerror(errno));
+		goto out;
+	}
+
+	struct child_args a = {
+		.cfg = cfg,
+		.envp = req->envp,
+		.sync_fd = sync_pipe[0],
+		.err_fd = err_pipe[1],
+		.stdin_fd = req->stdin_fd,
+		.stdout_fd = req->stdout_fd,
+		.stderr_fd = req->stderr_fd,
+	};
+	uint64_t flags = CLONE_PIDFD | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_CLEAR_SIGHAND;
+	if (cfg->network == NETWORK_NONE)
+		flags |= CLONE_NEWNET;
+	struct clone_args ca = {
+		.flags = flags,
+		.pidfd = (uint64_t)(uintptr_t)&pidfd,
+		.exit_signal = SIGCHLD,
+	};
+	if (req->cgroup_fd >= 0) {
+		ca.flags |= CLONE_INTO_CGROUP;
+		ca.cgroup = (uint64_t)req->cgroup_fd;
+	}
+
+	/* Block every signal across clone so no handler of supd's (libuv's
+	 * signal pipe!) can run in the child before it resets them. */
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	long pid = sys_clone3(&ca);
+	if (pid == 0)
+		child_main(&a); /* never returns */
+	int clone_errno = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (pid < 0) {
+		r = sup_err_set(err, -clone_errno, "clone3: %s", strerror(clone_errno));
+		goto out;
+	}
+
+	ret->pid = (pid_t)pid;
+	ret->pidfd = pidfd;
+	ret->sync_fd = TAKE_FD(sync_pipe[1]);
+	ret->err_fd = TAKE_FD(err_pipe[0]);
+	ret->starttime = 0;
+	(void)fd_set_nonblock(ret->err_fd, 1);
+	r = spawn_read_starttime(ret->pid, &ret->starttime);
+	if (r < 0) {
+		/* Cannot happen for a live child of ours; do not run it unrecorded. */
+		spawn_release(ret, 0);
+		close(ret->err_fd);
+		close(ret->pidfd);
+		r = sup_err_set(err, r, "reading start time of pid %d: %s", ret->pid, strerror(-r));
+		goto out;
+	}
+	r = 0;
+out:
+	/* The child's ends, and everything on failure. */
+	fd_close(sync_pipe[0]);
+	fd_close(sync_pipe[1]);
+	fd_close(err_pipe[0]);
+	fd_close(err_pipe[1]);
+	return r;
+}
+
+int spawn_release(struct spawn_child *c, int go)
+{
+	int r = go ? fd_write_all(c->sync_fd, "x", 1) : 0;
+	c->sync_fd = fd_close(c->sync_fd);
+	return r;
+}

@@ -1,0 +1,115 @@
+/* store.h - the SQLite database, the system of record. The only module
+ * that includes sqlite3.h.
+ *
+ * supd opens it read-write (WAL mode, schema migrated to the version built
+ * in from db/); supctl and dashboards open it read-only and never block
+ * supd. Times cross this API as int64 milliseconds since the Unix epoch
+ * and are stored as UTC text 'YYYY-MM-DDTHH:MM:SS.sssZ'.
+ * Every function returns 0 or -errno (-EIO for an SQLite error, with the
+ * SQLite message in err where an err parameter exists). Never logs. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+struct store;
+
+/* Open (creating if needed) and migrate to the newest schema. */
+int store_open(const char *path, struct store **ret, struct sup_err *err);
+/* Open an existing database read-only (supctl). -ENOENT if missing. */
+int store_open_readonly(const char *path, struct store **ret, struct sup_err *err);
+struct store *store_close(struct store *s);
+
+/* The schema version this build migrates to (PRAGMA user_version). */
+int store_schema_version(void);
+
+/* Group many writes into one transaction (the loop brackets a batch of
+ * events with these). Nested begin is counted; only the outermost commits. */
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+
+/* Make sure a row exists for every configured container (state 'stopped'
+ * for new rows, removed = 0), and mark rows whose names are not in the
+ * list removed = 1 (history is kept). */
+int store_sync_containers(struct store *s, const char *const *names, int n, int64_t now_ms);
+
+/* Set containers.state (and state_since) for name. */
+int store_set_state(struct store *s, const char *name, const char *state, int64_t now_ms);
+
+/* A new run begins: insert into runs, point containers.current_run at it,
+ * set pid, pid_starttime, cgroup, started_at, state. */
+int store_run_begin(struct store *s, const char *name, pid_t pid, uint64_t pid_starttime,
+		    const char *cgroup, const char *state, int64_t now_ms, int64_t *ret_run_id);
+
+struct store_run_end {
+	int64_t ended_at_ms;
+	int exit_code;      /* -1 when killed by a signal or never started */
+	int signal;         /* 0 when it exited normally */
+	bool oom_killed;
+	const char *reason; /* e.g. "exited(1)", "killed(SIGKILL)", "exec: No such file or directory" */
+	const char *state;  /* the container's state after this run: exited, failed, stopped, ... */
+};
+/* The run ends: fill runs row, clear containers.pid/current_run, copy the
+ * outcome to containers.last_*, set containers.state; oom_killed adds one
+ * to containers.oom_kills. */
+int store_run_end(struct store *s, const char *name, int64_t run_id, const struct store_run_end *end);
+
+/* containers.restarts += 1 */
+int store_count_restart(struct store *s, const char *name);
+
+/* Append to the event log. name may be NULL for daemon-wide events. */
+int store_event(struct store *s, int64_t now_ms, const char *name, const char *type, const char *detail);
+
+/* --- readers (supctl, tests) --- */
+
+struct store_container {
+	char name[64];
+	char state[24];
+	int64_t state_since_ms;
+	int64_t pid;            /* 0 when none */
+	uint64_t pid_starttime; /* /proc/PID/stat field 22, 0 when none */
+	char cgroup[512];
+	int64_t started_at_ms;  /* 0 when never started */
+	int64_t restarts;
+	int64_t oom_kills;
+	int64_t current_run;    /* 0 when none */
+	int last_exit_code;     /* -1 when none */
+	int last_signal;        /* 0 when none */
+	char last_reason[256];
+	bool removed;
+};
+
+struct store_run {
+	int64_t id;
+	int64_t pid;
+	int64_t started_at_ms;
+	int64_t ended_at_ms; /* 0 while running */
+	int exit_code;       /* -1 when none */
+	int signal;
+	bool oom_killed;
+	char reason[256];
+};
+
+struct store_event_row {
+	int64_t id;
+	int64_t time_ms;
+	char container[64]; /* empty for daemon-wide events */
+	char type[32];
+	char detail[512];
+};
+
+/* All non-removed containers sorted by name; *ret is one malloc'd array. */
+int store_list_containers(struct store *s, struct store_container **ret, int *ret_n);
+/* -ENOENT when there is no such row. */
+int store_get_container(struct store *s, const char *name, struct store_container *ret);
+/* Newest first, at most limit rows. */
+int store_list_runs(struct store *s, const char *name, int limit, struct store_run **ret, int *ret_n);
+/* Events with id > after_id, oldest first, at most limit; name NULL = all. */
+int store_list_events(struct store *s, const char *name, int64_t after_id, int limit,
+		      struct store_event_row **ret, int *ret_n);
+
+/* UTC text form used in the database for ms since the epoch. buf >= 32. */
+void store_format_time(int64_t ms, char *buf, size_t size);

@@ -1,0 +1,219 @@
+/* list.c - `supctl list` and `supctl status`: read the database directly
+ * (read-only), so they work while supd is down and never block it. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "supctl.h"
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool state_is_up(const char *state)
+{
+	return !strcmp(state, "running") || !strcmp(state, "starting") || !strcmp(state, "stopping");
+}
+
+static int open_db(const struct supctl_opts *o, struct store **ret)
+{
+	struct sup_err err = { 0 };
+	int r = store_open_readonly(o->db_path, ret, &err);
+	if (r == -ENOENT)
+		fprintf(stderr, "supctl: no database at %s: supd has not run with this configuration yet; start it with 'supd -c %s'\n",
+			o->db_path, o->config_path);
+	else if (r < 0)
+		fprintf(stderr, "supctl: database %s: %s\n", o->db_path, err.msg);
+	return r;
+}
+
+static void print_json_int_or_null(FILE *f, int64_t v, bool is_null)
+{
+	if (is_null)
+		fputs("null", f);
+	else
+		fprintf(f, "%lld", (long long)v);
+}
+
+static void print_list_json(const struct store_container *cs, int n, int64_t now)
+{
+	printf("[");
+	for (int i = 0; i < n; i++) {
+		const struct store_container *c = &cs[i];
+		bool up = state_is_up(c->state) && c->started_at_ms > 0;
+		char started[32] = "";
+		if (c->started_at_ms)
+			store_format_time(c->started_at_ms, started, sizeof(started));
+		printf("%s\n  {\"name\": ", i ? "," : "");
+		json_print_string(stdout, c->name);
+		printf(", \"state\": ");
+		json_print_string(stdout, c->state);
+		printf(", \"pid\": ");
+		print_json_int_or_null(stdout, c->pid, c->pid == 0);
+		printf(", \"uptime\": ");
+		print_json_int_or_null(stdout, (now - c->started_at_ms) / 1000, !up);
+		printf(", \"restarts\": %lld, \"oom_kills\": %lld, \"started_at\": ", (long long)c->restarts, (long long)c->oom_kills);
+		if (c->started_at_ms)
+			json_print_string(stdout, started);
+		else
+			fputs("null", stdout);
+		printf(", \"last_exit_code\": ");
+		print_json_int_or_null(stdout, c->last_exit_code, c->last_exit_code < 0);
+		printf(", \"last_signal\": ");
+		print_json_int_or_null(stdout, c->last_signal, c->last_signal == 0);
+		printf(", \"last_reason\": ");
+		json_print_string(stdout, c->last_reason);
+		printf("}");
+	}
+	printf("%s]\n", n ? "\n" : "");
+}
+
+static void print_list_table(const struct store_container *cs, int n, int64_t now)
+{
+	int w = 4;
+	for (int i = 0; i < n; i++) {
+		int len = (int)strlen(cs[i].name);
+		if (len > w)
+			w = len;
+	}
+	printf("%-*s  %-10s  %7s  %8s  %8s  %4s\n", w, "NAME", "STATE", "PID", "UPTIME", "RESTARTS", "OOM");
+	for (int i = 0; i < n; i++) {
+		const struct store_container *c = &cs[i];
+		char pid[24] = "-", uptime[32] = "-";
+		if (c->pid)
+			snprintf(pid, sizeof(pid), "%lld", (long long)c->pid);
+		if (state_is_up(c->state) && c->started_at_ms)
+			format_duration(now - c->started_at_ms, uptime, sizeof(uptime));
+		printf("%-*s  %-10s  %7s  %8s  %8lld  %4lld\n", w, c->name, c->state, pid, uptime, (long long)c->restarts,
+		       (long long)c->oom_kills);
+	}
+}
+
+int supctl_list(const struct supctl_opts *o)
+{
+	struct store *s = NULL;
+	if (open_db(o, &s) < 0)
+		return SUPCTL_FAIL;
+	struct store_container *cs = NULL;
+	int n = 0;
+	int r = store_list_containers(s, &cs, &n);
+	store_close(s);
+	if (r < 0) {
+		fprintf(stderr, "supctl: reading %s: %s\n", o->db_path, strerror(-r));
+		return SUPCTL_FAIL;
+	}
+	int64_t now = now_ms();
+	if (o->json)
+		print_list_json(cs, n, now);
+	else
+		print_list_table(cs, n, now);
+	free(cs);
+	return SUPCTL_OK;
+}
+
+static void print_status_text(const struct store_container *c, const struct store_run *runs, int n_runs, int64_t now)
+{
+	char t[32], d[32];
+	printf("Name:       %s\n", c->name);
+	store_format_time(c->state_since_ms, t, sizeof(t));
+	format_duration(now - c->state_since_ms, d, sizeof(d));
+	printf("State:      %s since %s (%s ago)\n", c->state, t, d);
+	if (c->pid)
+		printf("PID:        %lld\n", (long long)c->pid);
+	if (c->started_at_ms) {
+		store_format_time(c->started_at_ms, t, sizeof(t));
+		printf("Started:    %s\n", t);
+	}
+	if (c->cgroup[0])
+		printf("Cgroup:     %s\n", c->cgroup);
+	printf("Restarts:   %lld\n", (long long)c->restarts);
+	printf("OOM kills:  %lld\n", (long long)c->oom_kills);
+	if (c->last_reason[0])
+		printf("Last exit:  %s\n", c->last_reason);
+	printf("\nLast runs:\n  %-6s  %-7s  %-24s  %-10s  %s\n", "RUN", "PID", "STARTED", "DURATION", "HOW IT ENDED");
+	for (int i = 0; i < n_runs; i++) {
+		const struct store_run *r = &runs[i];
+		store_format_time(r->started_at_ms, t, sizeof(t));
+		format_duration((r->ended_at_ms ? r->ended_at_ms : now) - r->started_at_ms, d, sizeof(d));
+		char pid[24] = "-";
+		if (r->pid)
+			snprintf(pid, sizeof(pid), "%lld", (long long)r->pid);
+		printf("  %-6lld  %-7s  %-24s  %-10s  %s%s\n", (long long)r->id, pid, t, d,
+		       r->ended_at_ms ? r->reason : "running", r->oom_killed ? " (OOM)" : "");
+	}
+}
+
+static void print_status_json(const struct store_container *c, const struct store_run *runs, int n_runs, int64_t now)
+{
+	char t[32];
+	printf("{\"name\": ");
+	json_print_string(stdout, c->name);
+	printf(", \"state\": ");
+	json_print_string(stdout, c->state);
+	store_format_time(c->state_since_ms, t, sizeof(t));
+	printf(", \"state_since\": ");
+	json_print_string(stdout, t);
+	printf(", \"pid\": ");
+	print_json_int_or_null(stdout, c->pid, c->pid == 0);
+	printf(", \"uptime\": ");
+	print_json_int_or_null(stdout, (now - c->started_at_ms) / 1000, !(state_is_up(c->state) && c->started_at_ms));
+	printf(", \"cgroup\": ");
+	json_print_string(stdout, c->cgroup);
+	printf(", \"restarts\": %lld, \"oom_kills\": %lld, \"last_reason\": ", (long long)c->restarts, (long long)c->oom_kills);
+	json_print_string(stdout, c->last_reason);
+	printf(", \"runs\": [");
+	for (int i = 0; i < n_runs; i++) {
+		const struct store_run *r = &runs[i];
+		store_format_time(r->started_at_ms, t, sizeof(t));
+		printf("%s{\"id\": %lld, \"pid\": ", i ? ", " : "", (long long)r->id);
+		print_json_int_or_null(stdout, r->pid, r->pid == 0);
+		printf(", \"started_at\": ");
+		json_print_string(stdout, t);
+		printf(", \"ended_at\": ");
+		if (r->ended_at_ms) {
+			store_format_time(r->ended_at_ms, t, sizeof(t));
+			json_print_string(stdout, t);
+		} else
+			fputs("null", stdout);
+		printf(", \"exit_code\": ");
+		print_json_int_or_null(stdout, r->exit_code, r->exit_code < 0);
+		printf(", \"signal\": ");
+		print_json_int_or_null(stdout, r->signal, r->signal == 0);
+		printf(", \"oom_killed\": %s, \"reason\": ", r->oom_killed ? "true" : "false");
+		json_print_string(stdout, r->reason);
+		printf("}");
+	}
+	printf("]}\n");
+}
+
+int supctl_status(const struct supctl_opts *o, const char *name)
+{
+	struct store *s = NULL;
+	if (open_db(o, &s) < 0)
+		return SUPCTL_FAIL;
+	struct store_container c;
+	struct store_run *runs = NULL;
+	int n_runs = 0;
+	int r = store_get_container(s, name, &c);
+	if (r == 0)
+		r = store_list_runs(s, name, 5, &runs, &n_runs);
+	store_close(s);
+	if (r == -ENOENT) {
+		fprintf(stderr, "supctl: no container named '%s'; 'supctl list' shows them\n", name);
+		return SUPCTL_FAIL;
+	}
+	if (r < 0) {
+		fprintf(stderr, "supctl: reading %s: %s\n", o->db_path, strerror(-r));
+		return SUPCTL_FAIL;
+	}
+	if (o->json)
+		print_status_json(&c, runs, n_runs, now_ms());
+	else
+		print_status_text(&c, runs, n_runs, now_ms());
+	free(runs);
+	return SUPCTL_OK;
+}

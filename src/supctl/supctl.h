@@ -1,0 +1,32 @@
+/* supctl.h - pieces of the supctl command line shared between its files. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "store.h"
+
+struct supctl_opts {
+	const char *config_path; /* -c, $SUP_CONFIG, /etc/sup/supd.conf */
+	const char *db_path;     /* --db, else from the config */
+	const char *socket_path; /* --socket, else from the config */
+	bool json;
+};
+
+/* Exit statuses (DESIGN.md). */
+enum { SUPCTL_OK = 0, SUPCTL_FAIL = 1, SUPCTL_USAGE = 2 };
+
+/* Fill db_path/socket_path from the config where not given. 0 or exit status. */
+int supctl_resolve_paths(struct supctl_opts *o);
+
+/* Send "verb arg" to supd and print its reply lines; returns an exit status. */
+int supctl_request(const struct supctl_opts *o, const char *verb, const char *arg);
+
+int supctl_list(const struct supctl_opts *o);
+int supctl_status(const struct supctl_opts *o, const char *name);
+
+/* JSON string with quotes and escapes. */
+void json_print_string(FILE *f, const char *s);
+/* "1h02m", "45s", "3d4h" */
+void format_duration(int64_t ms, char *buf, size_t size);

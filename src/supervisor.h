@@ -1,0 +1,62 @@
+/* supervisor.h - a supervised container and the only code that changes its
+ * state. Every input (a request, an exit, the exec-error pipe, a timer)
+ * becomes an sv_event fed to sv_handle_event(), which looks up the action
+ * in the fsm table and performs it through sv_enter_*(). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "config.h"
+#include "ctable.h"
+#include "fsm.h"
+#include "pidwatch.h"
+
+struct supd;
+struct ctl_client;
+struct sv_run;
+
+enum sv_wait { SV_WAIT_START, SV_WAIT_STOP, SV_WAIT_RESTART };
+
+struct sv_waiter {
+	struct ctl_client *client;
+	enum sv_wait kind;
+	struct sv_waiter *next;
+};
+
+struct container {
+	struct ctable_link link;           /* name and pid index; link.name = cfg->name */
+	struct supd *d;
+	const struct container_config *cfg; /* owned by d->config */
+	char **envp;                        /* prepared once for every run */
+	enum sv_state state;
+	int64_t state_since_ms;             /* wall clock, ms since the epoch */
+	int log_fd;                         /* <log_dir>/<name>.log, O_APPEND */
+	struct sv_run *run;                 /* the current run, NULL when none */
+	uv_timer_t timer;                   /* stop timeout; restart backoff */
+	bool stop_requested;                /* a stop was asked: the exit is "stopped", no restart */
+	bool kill_sent;                     /* SIGKILL sent after stop_timeout in this run */
+	struct sv_waiter *waiters;          /* control clients waiting for a settled state */
+};
+
+/* Create the container for cfg (state stopped) and open its log file.
+ * 0 or -errno with err filled. */
+int sv_container_new(struct supd *d, const struct container_config *cfg, struct container **ret, struct sup_err *err);
+/* Close the timer and free once closed; the container must be settled. */
+void sv_container_free(struct container *c);
+
+/* Feed one event into the state machine. */
+void sv_handle_event(struct container *c, enum sv_event ev);
+
+/* A control client wants to know when c has started / stopped. The reply
+ * is sent when the state machine gets there (or at once if it is there). */
+void sv_request(struct container *c, struct ctl_client *cl, enum sv_wait kind);
+/* The client disconnected: forget it. */
+void sv_forget_client(struct container *c, struct ctl_client *cl);
+
+/* The SIGCHLD path: c's current run may have exited; reap it if so.
+ * 1 if reaped, 0 if not, -errno. */
+int sv_check_exit(struct container *c);
+
+pid_t sv_pid(const struct container *c);

@@ -1,0 +1,133 @@
+# lib.sh - shared setup for integration tests (sourced). Each test gets its
+# own temp dir with config, database, socket, logs; its own supd; and a trap
+# that stops supd and removes everything. Needs root (namespaces, mounts).
+set -eu
+
+SUP_BUILD=${SUP_BUILD:?set SUP_BUILD to the build directory}
+SUPD=$SUP_BUILD/supd
+SUPCTL=$SUP_BUILD/supctl
+ROOTFS=$SUP_BUILD/rootfs
+TEST_NAME=$(basename "$0" .sh)
+
+if [ "$(id -u)" != 0 ]; then
+	echo "SKIP: $TEST_NAME needs root (namespaces, mounts, cgroups)"
+	exit 77
+fi
+for tool in sqlite3 jq; do
+	command -v $tool >/dev/null || { echo "FAIL: $TEST_NAME needs $tool (apt-get install $tool)"; exit 1; }
+done
+
+T=$(mktemp -d "/tmp/sup-$TEST_NAME.XXXXXX")
+CONF=$T/supd.conf
+DB=$T/state/sup.db
+SOCK=$T/run/supd.sock
+LOGDIR=$T/log
+SUPD_PID=
+SUPD_LOG=$T/supd.stderr
+FAILURES=0
+
+cleanup() {
+	status=$?
+	if [ -n "$SUPD_PID" ] && kill -0 "$SUPD_PID" 2>/dev/null; then
+		kill -TERM "$SUPD_PID" 2>/dev/null || true
+		for _ in $(seq 100); do kill -0 "$SUPD_PID" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$SUPD_PID" 2>/dev/null || true
+	fi
+	# Containers of a supd that had to be SIGKILLed: end them by the pids
+	# the database recorded (ours only).
+	if [ -f "$DB" ]; then
+		for pid in $(sqlite3 "$DB" "SELECT pid FROM runs WHERE ended_at IS NULL AND pid > 0" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null || true
+		done
+	fi
+	if [ $status -ne 0 ] || [ $FAILURES -ne 0 ]; then
+		echo "--- supd stderr ($SUPD_LOG) ---"
+		tail -n 40 "$SUPD_LOG" 2>/dev/null || true
+	fi
+	rm -rf "$T"
+	exit $status
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# write_config [EXTRA SUPD KEYS] < container sections
+write_config() {
+	mkdir -p "$T/conf.d"
+	{
+		echo "[supd]"
+		echo "state_dir = $T/state"
+		echo "run_dir = $T/run"
+		echo "log_dir = $LOGDIR"
+		echo "include = conf.d/*.conf"
+		for kv in "$@"; do echo "$kv"; done
+		echo
+		cat
+	} > "$CONF"
+}
+
+start_supd() {
+	"$SUPD" -c "$CONF" 2>"$SUPD_LOG" &
+	SUPD_PID=$!
+	for _ in $(seq 100); do
+		[ -S "$SOCK" ] && return 0
+		kill -0 "$SUPD_PID" 2>/dev/null || { echo "FAIL: supd exited at start:"; cat "$SUPD_LOG"; exit 1; }
+		sleep 0.05
+	done
+	echo "FAIL: supd did not open $SOCK within 5 s"
+	exit 1
+}
+
+# stop_supd: SIGTERM and wait; sets SUPD_STATUS
+stop_supd() {
+	kill -TERM "$SUPD_PID"
+	SUPD_STATUS=0
+	wait "$SUPD_PID" || SUPD_STATUS=$?
+	SUPD_PID=
+}
+
+ctl() { "$SUPCTL" -c "$CONF" "$@"; }
+q() { sqlite3 "$DB" "$@"; }
+
+fail() {
+	echo "FAIL: $*"
+	FAILURES=$((FAILURES + 1))
+}
+
+pass() { echo "ok: $*"; }
+
+# check DESCRIPTION EXPECTED ACTUAL
+check() {
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: expected '$2', got '$3'"; fi
+}
+
+# check_match DESCRIPTION PATTERN(grep -E) TEXT
+check_match() {
+	if printf '%s\n' "$3" | grep -Eq -- "$2"; then pass "$1"; else fail "$1: '$3' does not match /$2/"; fi
+}
+
+# wait_until TIMEOUT_S DESCRIPTION COMMAND...: poll a condition in the test
+# (the daemon under test never polls; the test may).
+wait_until() {
+	local timeout=$1 desc=$2
+	shift 2
+	local deadline=$(( $(date +%s%N) + timeout * 1000000000 ))
+	while ! "$@" >/dev/null 2>&1; do
+		if [ "$(date +%s%N)" -gt "$deadline" ]; then
+			fail "timed out after ${timeout}s waiting for: $desc"
+			return 1
+		fi
+		sleep 0.02
+	done
+}
+
+state_is() { [ "$(q "SELECT state FROM containers WHERE name='$1'")" = "$2" ]; }
+log_has() { grep -q -- "$2" "$LOGDIR/$1.log" 2>/dev/null; }
+
+finish() {
+	if [ $FAILURES -ne 0 ]; then
+		echo "$TEST_NAME: $FAILURES check(s) failed"
+		exit 1
+	fi
+	echo "$TEST_NAME: all checks passed"
+	exit 0
+}

@@ -1,0 +1,175 @@
+/* probe - the command of the integration tests' containers. Static, so it
+ * runs inside a bare busybox rootfs. Arguments are a sequence of actions,
+ * run in order:
+ *
+ *   report            print what the container sees, one key=value a line
+ *   exit N            exit with status N
+ *   kill SIG          kill itself with signal number SIG
+ *   sleep S           sleep S seconds (fractions allowed)
+ *   trap-term CODE    from now on SIGTERM makes it print "got-term" and exit CODE
+ *   ignore-term       from now on SIGTERM is caught, printed and ignored
+ *   echo TEXT         print TEXT
+ *   stderr TEXT       print TEXT on stderr
+ *
+ * Output is flushed after each action so the log file shows it at once. */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+static volatile sig_atomic_t term_exit_code = -1;
+
+static void on_term_exit(int sig)
+{
+	(void)sig;
+	static const char msg[] = "got-term\n";
+	ssize_t k = write(1, msg, sizeof(msg) - 1);
+	(void)k;
+	_exit(term_exit_code);
+}
+
+static void on_term_ignore(int sig)
+{
+	(void)sig;
+	static const char msg[] = "ignored-term\n";
+	ssize_t k = write(1, msg, sizeof(msg) - 1);
+	(void)k;
+}
+
+static void list_dir(const char *key, const char *path, int numeric_only)
+{
+	DIR *d = opendir(path);
+	if (!d) {
+		printf("%s_error=%s\n", key, strerror(errno));
+		return;
+	}
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (numeric_only && (e->d_name[0] < '0' || e->d_name[0] > '9'))
+			continue;
+		printf("%s=%s\n", key, e->d_name);
+	}
+	closedir(d);
+}
+
+static void print_mounts(void)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	if (!f) {
+		printf("mounts_error=%s\n", strerror(errno));
+		return;
+	}
+	char line[4096];
+	while (fgets(line, sizeof(line), f)) {
+		/* id parent major:minor root mountpoint options ... - fstype source superopts */
+		char root[1024], point[1024], fstype[64];
+		char *dash = strstr(line, " - ");
+		if (!dash || sscanf(line, "%*s %*s %*s %1023s %1023s", root, point) != 2 || sscanf(dash + 3, "%63s", fstype) != 1)
+			continue;
+		printf("mount=%s %s %s\n", point, fstype, root);
+	}
+	fclose(f);
+}
+
+static void print_ifaces(void)
+{
+	FILE *f = fopen("/proc/net/dev", "r");
+	if (!f) {
+		printf("ifaces_error=%s\n", strerror(errno));
+		return;
+	}
+	char line[512];
+	while (fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+		if (!colon)
+			continue;
+		*colon = 0;
+		char *name = line;
+		while (*name == ' ')
+			name++;
+		printf("iface=%s\n", name);
+	}
+	fclose(f);
+}
+
+static void report(void)
+{
+	char buf[4096];
+	printf("pid=%d\nppid=%d\n", (int)getpid(), (int)getppid());
+	if (gethostname(buf, sizeof(buf)) == 0)
+		printf("hostname=%s\n", buf);
+	printf("uid=%d\ngid=%d\n", (int)getuid(), (int)getgid());
+	if (getcwd(buf, sizeof(buf)))
+		printf("cwd=%s\n", buf);
+	struct stat root, parent;
+	if (stat("/", &root) == 0 && stat("/..", &parent) == 0)
+		printf("root_is_own_parent=%d\n", root.st_dev == parent.st_dev && root.st_ino == parent.st_ino);
+	list_dir("proc_pid", "/proc", 1);
+	list_dir("dev", "/dev", 0);
+	print_mounts();
+	print_ifaces();
+	for (char **e = environ; *e; e++)
+		printf("env=%s\n", *e);
+	FILE *f = fopen("/proc/self/cgroup", "r");
+	while (f && fgets(buf, sizeof(buf), f))
+		printf("cgroup=%s", buf);
+	if (f)
+		fclose(f);
+	/* Host paths that must not be reachable from inside. */
+	printf("host_etc_hostname_visible=%d\n", access("/etc/hostname", F_OK) == 0);
+	printf("sys_writable=%d\n", access("/sys/kernel", W_OK) == 0);
+	printf("report-done\n");
+}
+
+static void sleep_seconds(double s)
+{
+	struct timespec ts = { .tv_sec = (time_t)s, .tv_nsec = (long)((s - (double)(time_t)s) * 1e9) };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *arg = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "report"))
+			report();
+		else if (!strcmp(a, "exit") && arg)
+			exit(atoi(argv[++i]));
+		else if (!strcmp(a, "kill") && arg) {
+			fflush(stdout);
+			int sig = atoi(argv[++i]);
+			signal(sig, SIG_DFL);
+			kill(getpid(), sig);
+			/* PID 1 of a namespace cannot be killed by its own signal
+			 * without a handler: raise() on it is ignored. */
+			printf("kill-ignored\n");
+		} else if (!strcmp(a, "sleep") && arg)
+			sleep_seconds(atof(argv[++i]));
+		else if (!strcmp(a, "trap-term") && arg) {
+			term_exit_code = atoi(argv[++i]);
+			signal(SIGTERM, on_term_exit);
+		} else if (!strcmp(a, "ignore-term"))
+			signal(SIGTERM, on_term_ignore);
+		else if (!strcmp(a, "echo") && arg)
+			printf("%s\n", argv[++i]);
+		else if (!strcmp(a, "stderr") && arg)
+			fprintf(stderr, "%s\n", argv[++i]);
+		else {
+			fprintf(stderr, "probe: bad action '%s'\n", a);
+			return 64;
+		}
+		fflush(stdout);
+	}
+	return 0;
+}
