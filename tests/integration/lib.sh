@@ -40,6 +40,12 @@ cleanup() {
 			kill -KILL "$pid" 2>/dev/null || true
 		done
 	fi
+	# A sanitizer report from supd fails the test even if every check passed.
+	if grep -Eq "ERROR: (Address|Leak)Sanitizer|runtime error:" "$SUPD_LOG" "$T"/supd.stderr.* 2>/dev/null; then
+		echo "FAIL: supd reported a sanitizer error:"
+		grep -E -A20 "ERROR: (Address|Leak)Sanitizer|runtime error:" "$SUPD_LOG" "$T"/supd.stderr.* 2>/dev/null | head -60
+		[ $status -ne 0 ] || status=1
+	fi
 	if [ $status -ne 0 ] || [ $FAILURES -ne 0 ]; then
 		echo "--- supd stderr ($SUPD_LOG) ---"
 		tail -n 40 "$SUPD_LOG" 2>/dev/null || true
