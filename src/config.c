@@ -1,0 +1,1163 @@
+/* config.c - turns supd.conf, and the files its `include` globs name, into a
+ * validated struct sup_config (see config.h).
+ *
+ * libinih decides what each line is (section header, key = value, comment)
+ * and finds syntax errors; every meaning is ours. Debian's inih 55 gives the
+ * handler no line number (INI_HANDLER_LINENO=0), cuts section names at 49
+ * bytes and lines at 198 (the rest of a long line comes back as a new line).
+ * So inih reads through our own reader (ini_parse_stream): the reader counts
+ * lines, keeps the untruncated text of the current line, and recognises
+ * section headers itself, mirroring inih's rules; the handler, which inih
+ * calls for the line it has just read, takes key and value from that full
+ * text. Nothing is silently cut and every message has a line number.
+ *
+ * Reads files and stats rootfs directories, changes nothing. On failure no
+ * partial config escapes and err holds one line:
+ *   FILE:LINE: [section] key 'KEY': why     (a key or its value)
+ *   FILE:LINE: [section]: why               (a whole section)
+ *   FILE:LINE: why                          (syntax) */
+#include <assert.h>
+#include <ctype.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <ini.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "config.h"
+#include "macro.h"
+#include "parse.h"
+
+#define CONFIG_FILE_MAX (16u << 20) /* bytes; a config larger than this is a mistake */
+#define ECHO_MAX 80                 /* bytes of a value quoted in a message */
+#define SOCKET_PATH_MAX (sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1)
+
+static const char *const restart_policy_table[] = {
+	[RESTART_NO] = "no",
+	[RESTART_ON_FAILURE] = "on-failure",
+	[RESTART_ALWAYS] = "always",
+};
+static_assert(ELEMENTSOF(restart_policy_table) == _RESTART_POLICY_MAX, "restart_policy_table");
+
+static const char *const oom_policy_table[] = {
+	[OOM_POLICY_KILL] = "kill",
+	[OOM_POLICY_CONTINUE] = "continue",
+};
+static_assert(ELEMENTSOF(oom_policy_table) == _OOM_POLICY_MAX, "oom_policy_table");
+
+static const char *const network_mode_table[] = {
+	[NETWORK_NONE] = "none",
+	[NETWORK_HOST] = "host",
+};
+static_assert(ELEMENTSOF(network_mode_table) == _NETWORK_MODE_MAX, "network_mode_table");
+
+const char *restart_policy_to_string(enum restart_policy p)
+{
+	return (unsigned)p < ELEMENTSOF(restart_policy_table) ? restart_policy_table[p] : NULL;
+}
+
+const char *oom_policy_to_string(enum oom_policy p)
+{
+	return (unsigned)p < ELEMENTSOF(oom_policy_table) ? oom_policy_table[p] : NULL;
+}
+
+const char *network_mode_to_string(enum network_mode m)
+{
+	return (unsigned)m < ELEMENTSOF(network_mode_table) ? network_mode_table[m] : NULL;
+}
+
+/* ---- keys ---- */
+
+enum key_type {
+	KEY_PATH,          /* char *, absolute path */
+	KEY_CGROUP_PARENT, /* char *, "auto" or absolute */
+	KEY_SOCKET,        /* char *, absolute, fits sun_path */
+	KEY_INCLUDE,       /* glob pattern, kept in the parser */
+	KEY_ROOTFS,        /* char *, absolute, an existing directory */
+	KEY_COMMAND,       /* command + argv */
+	KEY_HOSTNAME,      /* char * */
+	KEY_ENV,           /* env + n_env */
+	KEY_USER,          /* has_user, uid, gid */
+	KEY_NETWORK,       /* enum network_mode */
+	KEY_RESTART,       /* enum restart_policy */
+	KEY_OOM_POLICY,    /* enum oom_policy */
+	KEY_SIZE,          /* uint64_t bytes */
+	KEY_CPU,           /* uint32_t millicpus */
+	KEY_U32,           /* uint32_t */
+	KEY_DURATION,      /* uint64_t ms */
+	KEY_START_LIMIT,   /* start_limit_burst + start_limit_window_ms */
+	KEY_SIGNAL,        /* int */
+	KEY_BOOL,          /* bool */
+};
+
+struct key_def {
+	const char *name;
+	enum key_type type;
+	size_t offset; /* of the field in struct supd_settings / container_config */
+	bool repeatable;
+};
+
+#define SUPD_KEY(n, t, f) { n, t, offsetof(struct supd_settings, f), false }
+#define CTR_KEY(n, t, f) { n, t, offsetof(struct container_config, f), false }
+
+static const struct key_def supd_keys[] = {
+	SUPD_KEY("state_dir", KEY_PATH, state_dir),
+	SUPD_KEY("run_dir", KEY_PATH, run_dir),
+	SUPD_KEY("log_dir", KEY_PATH, log_dir),
+	SUPD_KEY("cgroup_parent", KEY_CGROUP_PARENT, cgroup_parent),
+	SUPD_KEY("db", KEY_PATH, db_path),
+	SUPD_KEY("socket", KEY_SOCKET, socket_path),
+	{ "include", KEY_INCLUDE, 0, true },
+};
+
+static const struct key_def container_keys[] = {
+	CTR_KEY("rootfs", KEY_ROOTFS, rootfs),
+	CTR_KEY("command", KEY_COMMAND, command),
+	CTR_KEY("workdir", KEY_PATH, workdir),
+	CTR_KEY("hostname", KEY_HOSTNAME, hostname),
+	{ "env", KEY_ENV, offsetof(struct container_config, env), true },
+	CTR_KEY("user", KEY_USER, uid),
+	CTR_KEY("network", KEY_NETWORK, network),
+	CTR_KEY("memory_max", KEY_SIZE, memory_max),
+	CTR_KEY("cpu_max", KEY_CPU, cpu_max),
+	CTR_KEY("pids_max", KEY_U32, pids_max),
+	CTR_KEY("restart", KEY_RESTART, restart),
+	CTR_KEY("restart_delay", KEY_DURATION, restart_delay_ms),
+	CTR_KEY("restart_delay_max", KEY_DURATION, restart_delay_max_ms),
+	CTR_KEY("restart_reset", KEY_DURATION, restart_reset_ms),
+	CTR_KEY("start_limit", KEY_START_LIMIT, start_limit_burst),
+	CTR_KEY("oom_policy", KEY_OOM_POLICY, oom_policy),
+	CTR_KEY("stop_signal", KEY_SIGNAL, stop_signal),
+	CTR_KEY("stop_timeout", KEY_DURATION, stop_timeout_ms),
+	CTR_KEY("autostart", KEY_BOOL, autostart),
+	CTR_KEY("readonly_rootfs", KEY_BOOL, readonly_rootfs),
+};
+
+#define MAX_KEYS 24 /* per-section table of "line where key was set" */
+static_assert(ELEMENTSOF(supd_keys) <= MAX_KEYS, "MAX_KEYS");
+static_assert(ELEMENTSOF(container_keys) <= MAX_KEYS, "MAX_KEYS");
+
+static const struct key_def *key_lookup(const struct key_def *table, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(table[i].name, name) == 0)
+			return &table[i];
+	return NULL;
+}
+
+/* ---- parser state ---- */
+
+enum section_kind { SECTION_NONE, SECTION_SUPD, SECTION_CONTAINER };
+
+struct include_pattern {
+	char *pattern;
+	int line; /* in the main file */
+};
+
+struct file_id {
+	dev_t dev;
+	ino_t ino;
+};
+
+struct parser {
+	struct sup_err *err;
+	int r;                   /* first error, 0 while there is none */
+	struct sup_config *cfg;  /* being built; owned until handed out */
+	size_t n_containers_alloc;
+	char *main_file;
+
+	int supd_line;                /* of [supd], 0: none yet */
+	int supd_key_line[MAX_KEYS];  /* line where each supd_keys[] entry was set */
+	struct include_pattern *includes;
+	size_t n_includes;
+	struct file_id *files;        /* files parsed so far, to skip repeats */
+	size_t n_files;
+
+	/* the file being parsed */
+	const char *file;
+	bool is_main;
+	const char *text;
+	size_t len, pos;
+	int lineno;
+	const char *line;  /* current line, full length, no newline */
+	size_t line_len;
+	bool key_seen;     /* mirrors inih's prev_name: a key line since the last header */
+
+	/* the section being parsed */
+	enum section_kind section;
+	char *section_name; /* between the brackets, NULL before the first header */
+	int section_line;
+	int *key_line;                 /* supd_key_line or ctr_key_line */
+	int ctr_key_line[MAX_KEYS];
+	struct container_config cur;   /* valid while section == SECTION_CONTAINER */
+
+	char echo_buf[ECHO_MAX + 4];   /* see echo() */
+};
+
+static void container_config_done(struct container_config *c)
+{
+	free(c->name);
+	free(c->file);
+	free(c->rootfs);
+	free(c->command);
+	free(c->argv);
+	free(c->workdir);
+	free(c->hostname);
+	for (int i = 0; i < c->n_env; i++)
+		free(c->env[i]);
+	free(c->env);
+	*c = (struct container_config){ 0 };
+}
+
+static void parser_done(struct parser *p)
+{
+	config_free(p->cfg);
+	free(p->main_file);
+	for (size_t i = 0; i < p->n_includes; i++)
+		free(p->includes[i].pattern);
+	free(p->includes);
+	free(p->files);
+	free(p->section_name);
+	container_config_done(&p->cur);
+}
+
+/* ---- errors ---- */
+
+static int error_at(struct parser *p, const char *file, int line, const char *section, const char *key,
+		    const char *fmt, ...) _printf_(6, 7);
+static int error_at(struct parser *p, const char *file, int line, const char *section, const char *key,
+		    const char *fmt, ...)
+{
+	char why[sizeof(p->err->msg)], where[sizeof(p->err->msg)];
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	snprintf(where, sizeof(where), "%s:%d:", file, line);
+	/* A section header can be as long as a line; keep the why visible. */
+	n = strlen(where);
+	if (section)
+		snprintf(where + n, sizeof(where) - n, " [%.*s%s]", ECHO_MAX, section,
+			 strlen(section) > ECHO_MAX ? "..." : "");
+	n = strlen(where);
+	if (key)
+		snprintf(where + n, sizeof(where) - n, " key '%.*s%s'", ECHO_MAX, key,
+			 strlen(key) > ECHO_MAX ? "..." : "");
+	p->r = sup_err_set(p->err, -EINVAL, "%s%s %s", where, section || key ? ":" : "", why);
+	return p->r;
+}
+
+/* A key or its value / a whole section / a line, in the file being parsed;
+ * and [supd] of the main file, once included files are being read. */
+#define key_error(p, line, key, ...) error_at(p, (p)->file, line, (p)->section_name, key, __VA_ARGS__)
+#define section_error(p, line, ...) error_at(p, (p)->file, line, (p)->section_name, NULL, __VA_ARGS__)
+#define line_error(p, line, ...) error_at(p, (p)->file, line, NULL, NULL, __VA_ARGS__)
+#define supd_error(p, line, key, ...) error_at(p, (p)->main_file, line, "supd", key, __VA_ARGS__)
+
+/* ---- values ---- */
+
+static bool path_is_absolute(const char *s)
+{
+	return s[0] == '/';
+}
+
+/* s for quoting in a message, shortened so that the reason after it still
+ * fits. One buffer: use once per message. */
+static const char *echo(struct parser *p, const char *s)
+{
+	if (strlen(s) <= ECHO_MAX)
+		return s;
+	snprintf(p->echo_buf, sizeof(p->echo_buf), "%.*s...", ECHO_MAX, s);
+	return p->echo_buf;
+}
+
+static bool hostname_is_valid(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 64) /* HOST_NAME_MAX */
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
+			return false;
+	return true;
+}
+
+/* The part before '=' of "K=V" when K is [A-Za-z_][A-Za-z0-9_]*; its length
+ * or 0 when s is no such assignment. */
+static size_t env_name_len(const char *s)
+{
+	size_t i;
+	if (!isalpha((unsigned char)s[0]) && s[0] != '_')
+		return 0;
+	for (i = 1; isalnum((unsigned char)s[i]) || s[i] == '_'; i++)
+		;
+	return s[i] == '=' ? i : 0;
+}
+
+static int parse_u32(const char *s, uint32_t *ret, const char **why)
+{
+	uint64_t v = 0;
+	if (!isdigit((unsigned char)*s)) {
+		*why = *s == '-' ? "must not be negative" : "not a number";
+		return -EINVAL;
+	}
+	for (; isdigit((unsigned char)*s); s++) {
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (v > UINT32_MAX) {
+			*why = "too large";
+			return -ERANGE;
+		}
+	}
+	if (*s) {
+		*why = "not a number";
+		return -EINVAL;
+	}
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+static int enum_from_string(const char *const *table, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(table[i], s) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
+/* "a, b or c" for an error message. */
+static void enum_list(const char *const *table, size_t n, char *buf, size_t size)
+{
+	size_t used = 0;
+	buf[0] = 0;
+	for (size_t i = 0; i < n && used < size; i++) {
+		const char *sep = i == 0 ? "" : i + 1 == n ? " or " : ", ";
+		int k = snprintf(buf + used, size - used, "%s%s", sep, table[i]);
+		if (k < 0)
+			break;
+		used += (size_t)k;
+	}
+}
+
+static int set_enum(struct parser *p, const char *key, const char *value, const char *const *table, size_t n,
+		    int *field)
+{
+	char expected[128];
+	int v = enum_from_string(table, n, value);
+	if (v < 0) {
+		enum_list(table, n, expected, sizeof(expected));
+		return key_error(p, p->lineno, key, "invalid value '%s' (expected %s)", echo(p, value), expected);
+	}
+	*field = v;
+	return 0;
+}
+
+static void set_string(char **field, const char *value)
+{
+	free(*field);
+	*field = xstrdup(value);
+}
+
+static int set_env(struct parser *p, struct container_config *c, const char *key, const char *value)
+{
+	size_t n = env_name_len(value);
+	if (n == 0)
+		return key_error(p, p->lineno, key,
+				 "invalid environment variable '%s' (expected NAME=VALUE, NAME as in "
+				 "[A-Za-z_][A-Za-z0-9_]*)",
+				 echo(p, value));
+	for (int i = 0; i < c->n_env; i++)
+		if (strncmp(c->env[i], value, n + 1) == 0)
+			return key_error(p, p->lineno, key, "variable '%.*s' is set twice",
+					 (int)(n < ECHO_MAX ? n : ECHO_MAX), value);
+	c->env = xrealloc(c->env, ((size_t)c->n_env + 2) * sizeof(char *));
+	c->env[c->n_env++] = xstrdup(value);
+	c->env[c->n_env] = NULL;
+	return 0;
+}
+
+static int set_rootfs(struct parser *p, const char *key, const char *value, char **field)
+{
+	struct stat st;
+	if (!path_is_absolute(value))
+		return key_error(p, p->lineno, key, "rootfs '%s' is not an absolute path", echo(p, value));
+	if (stat(value, &st) < 0) {
+		const char *reason = strerror(errno);
+		return key_error(p, p->lineno, key, "rootfs '%s': %s", echo(p, value), reason);
+	}
+	if (!S_ISDIR(st.st_mode))
+		return key_error(p, p->lineno, key, "rootfs '%s' is not a directory", echo(p, value));
+	set_string(field, value);
+	return 0;
+}
+
+static int add_include(struct parser *p, const char *value)
+{
+	p->includes = xrealloc(p->includes, (p->n_includes + 1) * sizeof(*p->includes));
+	p->includes[p->n_includes++] = (struct include_pattern){ xstrdup(value), p->lineno };
+	return 0;
+}
+
+/* Store value into the field def names in base (a struct supd_settings or
+ * struct container_config). */
+static int set_value(struct parser *p, const struct key_def *def, void *base, const char *value)
+{
+	void *field = (char *)base + def->offset;
+	struct container_config *c = base; /* only for container keys */
+	const char *key = def->name, *why = NULL, *kind = NULL;
+	int r = 0;
+
+	switch (def->type) {
+	case KEY_PATH:
+		if (!path_is_absolute(value))
+			return key_error(p, p->lineno, key, "'%s' is not an absolute path", echo(p, value));
+		set_string(field, value);
+		return 0;
+	case KEY_CGROUP_PARENT:
+		if (strcmp(value, "auto") != 0 && !path_is_absolute(value))
+			return key_error(p, p->lineno, key, "'%s' is neither 'auto' nor an absolute path",
+					 echo(p, value));
+		set_string(field, value);
+		return 0;
+	case KEY_SOCKET:
+		if (!path_is_absolute(value))
+			return key_error(p, p->lineno, key, "'%s' is not an absolute path", echo(p, value));
+		if (strlen(value) > SOCKET_PATH_MAX)
+			return key_error(p, p->lineno, key, "'%s' is too long for a unix socket (max %zu bytes)",
+					 echo(p, value), SOCKET_PATH_MAX);
+		set_string(field, value);
+		return 0;
+	case KEY_INCLUDE:
+		return add_include(p, value);
+	case KEY_ROOTFS:
+		return set_rootfs(p, key, value, field);
+	case KEY_COMMAND: {
+		char **argv = NULL;
+		r = parse_command(value, &argv, &why);
+		if (r < 0) {
+			kind = "command";
+			break;
+		}
+		free(c->argv);
+		c->argv = argv;
+		set_string(&c->command, value);
+		return 0;
+	}
+	case KEY_HOSTNAME:
+		if (!hostname_is_valid(value))
+			return key_error(p, p->lineno, key,
+					 "invalid hostname '%s' (1-64 characters of A-Z a-z 0-9 _ . -)", value);
+		set_string(field, value);
+		return 0;
+	case KEY_ENV:
+		return set_env(p, c, key, value);
+	case KEY_USER:
+		r = parse_user(value, &c->uid, &c->gid, &why);
+		if (r < 0) {
+			kind = "user";
+			break;
+		}
+		c->has_user = true;
+		return 0;
+	case KEY_NETWORK:
+		return set_enum(p, key, value, network_mode_table, ELEMENTSOF(network_mode_table), field);
+	case KEY_RESTART:
+		return set_enum(p, key, value, restart_policy_table, ELEMENTSOF(restart_policy_table), field);
+	case KEY_OOM_POLICY:
+		return set_enum(p, key, value, oom_policy_table, ELEMENTSOF(oom_policy_table), field);
+	case KEY_SIZE:
+		r = parse_size(value, field, &why);
+		kind = "size";
+		break;
+	case KEY_CPU:
+		r = parse_cpu(value, field, &why);
+		kind = "CPU count";
+		break;
+	case KEY_U32:
+		r = parse_u32(value, field, &why);
+		kind = "number";
+		break;
+	case KEY_DURATION:
+		r = parse_duration_ms(value, field, &why);
+		kind = "duration";
+		break;
+	case KEY_START_LIMIT:
+		r = parse_start_limit(value, &c->start_limit_burst, &c->start_limit_window_ms, &why);
+		kind = "start limit";
+		break;
+	case KEY_SIGNAL:
+		r = parse_signal(value, field, &why);
+		kind = "signal";
+		break;
+	case KEY_BOOL:
+		r = parse_bool(value, field, &why);
+		kind = "boolean";
+		break;
+	}
+	if (r < 0)
+		return key_error(p, p->lineno, key, "invalid %s '%s': %s", kind, echo(p, value), why);
+	return 0;
+}
+
+static int set_key(struct parser *p, const char *key, const char *value)
+{
+	const struct key_def *table, *def, *other;
+	size_t n, n_other;
+	void *base;
+
+	switch (p->section) {
+	case SECTION_SUPD:
+		table = supd_keys, n = ELEMENTSOF(supd_keys), base = &p->cfg->supd;
+		other = container_keys, n_other = ELEMENTSOF(container_keys);
+		break;
+	case SECTION_CONTAINER:
+		table = container_keys, n = ELEMENTSOF(container_keys), base = &p->cur;
+		other = supd_keys, n_other = ELEMENTSOF(supd_keys);
+		break;
+	default:
+		return key_error(p, p->lineno, key, "key outside of any section");
+	}
+
+	def = key_lookup(table, n, key);
+	if (!def) {
+		if (key_lookup(other, n_other, key))
+			return key_error(p, p->lineno, key, "unknown key (it belongs in %s)",
+					 p->section == SECTION_SUPD ? "a [container:NAME] section" : "[supd]");
+		return key_error(p, p->lineno, key, "unknown key");
+	}
+	if (!def->repeatable && p->key_line[def - table])
+		return key_error(p, p->lineno, key, "set twice (first at line %d)", p->key_line[def - table]);
+	p->key_line[def - table] = p->lineno;
+	if (!*value)
+		return key_error(p, p->lineno, key, "empty value");
+	return set_value(p, def, base, value);
+}
+
+/* ---- sections ---- */
+
+static void container_init(struct container_config *c, const char *name, const char *file, int line)
+{
+	*c = (struct container_config){
+		.name = xstrdup(name),
+		.file = xstrdup(file),
+		.line = line,
+		.env = xcalloc(1, sizeof(char *)),
+		.network = NETWORK_NONE,
+		.restart = RESTART_ON_FAILURE,
+		.restart_delay_ms = 100,
+		.restart_delay_max_ms = 30 * 1000,
+		.restart_reset_ms = 60 * 1000,
+		.start_limit_burst = 10,
+		.start_limit_window_ms = 60 * 1000,
+		.oom_policy = OOM_POLICY_KILL,
+		.stop_signal = SIGTERM,
+		.stop_timeout_ms = 10 * 1000,
+		.autostart = true,
+		.readonly_rootfs = false,
+	};
+}
+
+static int container_key_line(const struct parser *p, const char *key)
+{
+	const struct key_def *def = key_lookup(container_keys, ELEMENTSOF(container_keys), key);
+	assert(def);
+	return p->ctr_key_line[def - container_keys];
+}
+
+/* Check what needs the whole section and move the container into cfg. */
+static int end_container(struct parser *p)
+{
+	struct container_config *c = &p->cur;
+	struct sup_config *cfg = p->cfg;
+
+	if (!c->rootfs)
+		return section_error(p, p->section_line, "missing required key 'rootfs'");
+	if (!c->command)
+		return section_error(p, p->section_line, "missing required key 'command'");
+	if (c->restart_delay_max_ms < c->restart_delay_ms) {
+		int max_line = container_key_line(p, "restart_delay_max");
+		if (max_line)
+			return key_error(p, max_line, "restart_delay_max",
+					 "%" PRIu64 "ms is shorter than restart_delay (%" PRIu64 "ms)",
+					 c->restart_delay_max_ms, c->restart_delay_ms);
+		return key_error(p, container_key_line(p, "restart_delay"), "restart_delay",
+				 "%" PRIu64 "ms is longer than restart_delay_max (%" PRIu64 "ms)", c->restart_delay_ms,
+				 c->restart_delay_max_ms);
+	}
+	if (!c->hostname)
+		c->hostname = xstrdup(c->name);
+
+	if ((size_t)cfg->n_containers == p->n_containers_alloc) {
+		p->n_containers_alloc = p->n_containers_alloc ? 2 * p->n_containers_alloc : 8;
+		cfg->containers = xrealloc(cfg->containers, p->n_containers_alloc * sizeof(*cfg->containers));
+	}
+	cfg->containers[cfg->n_containers++] = *c;
+	*c = (struct container_config){ 0 };
+	return 0;
+}
+
+static int end_section(struct parser *p)
+{
+	enum section_kind kind = p->section;
+	p->section = SECTION_NONE;
+	return kind == SECTION_CONTAINER ? end_container(p) : 0;
+}
+
+static const char *startswith(const char *s, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return strncmp(s, prefix, n) == 0 ? s + n : NULL;
+}
+
+static const struct container_config *find_defined(const struct parser *p, const char *name)
+{
+	for (int i = 0; i < p->cfg->n_containers; i++)
+		if (strcmp(p->cfg->containers[i].name, name) == 0)
+			return &p->cfg->containers[i];
+	return NULL;
+}
+
+static int begin_section(struct parser *p, const char *name, size_t len)
+{
+	const char *ctr;
+	int r;
+
+	r = end_section(p);
+	if (r < 0)
+		return r;
+	free(p->section_name);
+	p->section_name = xstrndup(name, len);
+	p->section_line = p->lineno;
+	p->key_seen = false;
+
+	if (strcmp(p->section_name, "supd") == 0) {
+		if (!p->is_main)
+			return section_error(p, p->lineno, "only allowed in the main config file %s", p->main_file);
+		if (p->supd_line)
+			return section_error(p, p->lineno, "section appears twice (first at line %d)", p->supd_line);
+		p->supd_line = p->lineno;
+		p->key_line = p->supd_key_line;
+		p->section = SECTION_SUPD;
+		return 0;
+	}
+
+	ctr = startswith(p->section_name, "container:");
+	if (!ctr)
+		return section_error(p, p->lineno, "unknown section (expected [supd] or [container:NAME])");
+	if (!container_name_is_valid(ctr))
+		return section_error(p, p->lineno,
+				     "invalid container name '%s' (1-63 characters of A-Z a-z 0-9 _ . -, "
+				     "starting with a letter or digit)",
+				     echo(p, ctr));
+	const struct container_config *prev = find_defined(p, ctr);
+	if (prev)
+		return section_error(p, p->lineno, "duplicate container '%s' (first defined at %s:%d)", ctr,
+				     prev->file, prev->line);
+
+	container_init(&p->cur, ctr, p->file, p->lineno);
+	memset(p->ctr_key_line, 0, sizeof(p->ctr_key_line));
+	p->key_line = p->ctr_key_line;
+	p->section = SECTION_CONTAINER;
+	return 0;
+}
+
+/* ---- lines, as inih sees them ---- */
+
+static const char *lskip(const char *s, const char *end)
+{
+	while (s < end && isspace((unsigned char)*s))
+		s++;
+	return s;
+}
+
+static const char *rstrip(const char *start, const char *end)
+{
+	while (end > start && isspace((unsigned char)end[-1]))
+		end--;
+	return end;
+}
+
+/* inih's find_chars_or_comment() on [s, end): the first of chars, or an
+ * inline ';' comment (a ';' after whitespace), or end. */
+static const char *find_chars_or_comment(const char *s, const char *end, const char *chars)
+{
+	bool was_space = false;
+	for (; s < end; s++) {
+		if (chars && strchr(chars, *s))
+			break;
+		if (was_space && *s == ';')
+			break;
+		was_space = isspace((unsigned char)*s);
+	}
+	return s;
+}
+
+/* Called by the reader for every line before inih sees it: handle a
+ * section header here, because inih does not tell the handler about one
+ * (INI_CALL_HANDLER_ON_NEW_SECTION=0) and would cut its name. */
+static int on_line(struct parser *p)
+{
+	const char *s = p->line, *end = rstrip(s, s + p->line_len);
+	const char *start = lskip(s, end), *close, *rest;
+
+	if (start == end || *start == ';' || *start == '#')
+		return 0; /* blank or comment */
+	if (p->key_seen && start > s)
+		return 0; /* continuation line; the handler refuses it */
+	if (*start != '[')
+		return 0;
+	close = find_chars_or_comment(start + 1, end, "]");
+	if (close == end || *close != ']')
+		return 0; /* inih reports the syntax error */
+	rest = lskip(close + 1, end);
+	if (rest < end && *rest != ';' && *rest != '#')
+		return line_error(p, p->lineno, "unexpected text after ']': '%.*s'",
+				  (int)(end - rest < ECHO_MAX ? end - rest : ECHO_MAX), rest);
+	return begin_section(p, start + 1, (size_t)(close - start - 1));
+}
+
+static char *read_line(char *buf, int size, void *stream)
+{
+	struct parser *p = stream;
+	const char *start = p->text + p->pos, *nl;
+	size_t n, copy;
+
+	/* Ending the stream is how we stop inih after our own first error. */
+	if (p->r < 0 || p->pos >= p->len || size < 2)
+		return NULL;
+
+	nl = memchr(start, '\n', p->len - p->pos);
+	n = nl ? (size_t)(nl - start) + 1 : p->len - p->pos;
+	p->pos += n;
+	p->lineno++;
+	p->line = start;
+	p->line_len = nl ? n - 1 : n;
+
+	if (on_line(p) < 0)
+		return NULL;
+
+	/* inih gets at most what fits; the handler reads the full line. */
+	copy = n < (size_t)size - 1 ? n : (size_t)size - 1;
+	memcpy(buf, start, copy);
+	buf[copy] = 0;
+	return buf;
+}
+
+/* inih calls this for each "key = value" line (and for each continuation
+ * line) right after reading it, so p->line is that line. inih's arguments
+ * are ignored: section may be cut short and value too on long lines. */
+static int on_ini_value(void *user, const char *section, const char *name, const char *value)
+{
+	struct parser *p = user;
+	const char *s, *end, *start, *sep, *vstart, *vend;
+	_cleanup_free_ char *key = NULL, *val = NULL;
+
+	(void)section, (void)name, (void)value;
+	if (p->r < 0)
+		return 1;
+
+	s = p->line;
+	end = rstrip(s, s + p->line_len);
+	start = lskip(s, end);
+	if (p->key_seen && start > s) {
+		/* inih would glue this onto the previous value, the way
+		 * Python's configparser does; refuse rather than guess. */
+		line_error(p, p->lineno,
+			   "indented line continues the previous value; continuation lines are not "
+			   "supported, remove the indentation");
+		return 1;
+	}
+	p->key_seen = true;
+
+	sep = find_chars_or_comment(start, end, "=:");
+	if (sep == end || *sep == ';') { /* inih does not call us for such a line */
+		line_error(p, p->lineno, "syntax error: expected 'key = value'");
+		return 1;
+	}
+	key = xstrndup(start, (size_t)(rstrip(start, sep) - start));
+	vend = find_chars_or_comment(sep + 1, end, NULL);
+	vstart = lskip(sep + 1, vend);
+	vend = rstrip(vstart, vend);
+	val = xstrndup(vstart, (size_t)(vend - vstart));
+
+	(void)set_key(p, key, val);
+	/* Always "success" for inih: its return value then means a syntax
+	 * error only, and the reader stops the parse after ours. */
+	return 1;
+}
+
+/* The message for inih's syntax error on line n. */
+static int syntax_error(struct parser *p, int n)
+{
+	const char *s = p->text, *end = p->text + p->len;
+
+	for (int i = 1; i < n && s < end; i++) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		s = nl ? nl + 1 : end;
+	}
+	s = lskip(s, end);
+	if (s < end && *s == '[')
+		return line_error(p, n, "syntax error: section header without closing ']'");
+	return line_error(p, n, "syntax error: expected '[section]', 'key = value' or a comment");
+}
+
+static int parse_text(struct parser *p, const char *file, bool is_main, const char *text, size_t len)
+{
+	const char *nul;
+	int r;
+
+	p->file = file;
+	p->is_main = is_main;
+	p->text = text;
+	p->len = len;
+	p->pos = 0;
+	p->lineno = 0;
+	p->key_seen = false;
+	p->section = SECTION_NONE;
+	free(p->section_name);
+	p->section_name = NULL;
+
+	nul = memchr(text, 0, len);
+	if (nul) {
+		int line = 1;
+		for (const char *q = text; q < nul; q++)
+			line += *q == '\n';
+		return line_error(p, line, "line contains a NUL byte");
+	}
+	/* Skip a UTF-8 BOM here, as inih would, so that lines look the same
+	 * to inih and to us. */
+	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+		p->pos = 3;
+
+	r = ini_parse_stream(read_line, p, on_ini_value, p);
+	if (r > 0)
+		return syntax_error(p, r); /* the earliest error: we stop at ours */
+	if (r < 0)
+		return line_error(p, p->lineno, "out of memory");
+	if (p->r < 0)
+		return p->r;
+	return end_section(p);
+}
+
+/* ---- files ---- */
+
+static int read_fd(int fd, char **ret, size_t *ret_len)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, size = 0;
+
+	for (;;) {
+		ssize_t k;
+		if (len == size) {
+			if (size >= CONFIG_FILE_MAX)
+				return -EFBIG;
+			size = size ? 2 * size : 4096;
+			buf = xrealloc(buf, size + 1);
+		}
+		k = read(fd, buf + len, size - len);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (k == 0)
+			break;
+		len += (size_t)k;
+	}
+	buf[len] = 0;
+	*ret = TAKE_PTR(buf);
+	*ret_len = len;
+	return 0;
+}
+
+/* Open a config file. O_NONBLOCK because a FIFO matched by an include glob
+ * would otherwise block supd forever in open(); anything but a regular file
+ * is refused (-EISDIR for a directory, -EINVAL for the rest). fd or -errno. */
+static int open_config_file(const char *path, struct stat *ret_st)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, ret_st) < 0)
+		return -errno;
+	if (S_ISDIR(ret_st->st_mode))
+		return -EISDIR;
+	if (!S_ISREG(ret_st->st_mode))
+		return -EINVAL;
+	return TAKE_FD(fd);
+}
+
+static const char *open_error(int r)
+{
+	return r == -EINVAL ? "not a regular file" : strerror(-r);
+}
+
+/* Open and read path. *ret_seen is true when the file was parsed already
+ * (the same file matched twice, or the main file matched by an include). */
+static int read_config_file(struct parser *p, const char *path, char **ret, size_t *ret_len, bool *ret_seen)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	fd = open_config_file(path, &st);
+	if (fd < 0)
+		return fd;
+	for (size_t i = 0; i < p->n_files; i++)
+		if (p->files[i].dev == st.st_dev && p->files[i].ino == st.st_ino) {
+			*ret_seen = true;
+			return 0;
+		}
+	p->files = xrealloc(p->files, (p->n_files + 1) * sizeof(*p->files));
+	p->files[p->n_files++] = (struct file_id){ st.st_dev, st.st_ino };
+	*ret_seen = false;
+	return read_fd(fd, ret, ret_len);
+}
+
+/* Directory part of path, with glob's special characters escaped so that a
+ * directory named "a[1]" is not read as a pattern. */
+static char *glob_escaped_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (slash == path ? 1 : (size_t)(slash - path)) : 0;
+	char *out, *o;
+
+	if (n == 0)
+		return xstrdup(".");
+	out = o = xmalloc(2 * n + 1);
+	for (size_t i = 0; i < n; i++) {
+		if (strchr("*?[]\\", path[i]))
+			*o++ = '\\';
+		*o++ = path[i];
+	}
+	*o = 0;
+	return out;
+}
+
+static char *path_join(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+	bool slash = na > 0 && a[na - 1] != '/';
+	char *s = xmalloc(na + slash + nb + 1);
+	memcpy(s, a, na);
+	if (slash)
+		s[na] = '/';
+	memcpy(s + na + slash, b, nb + 1);
+	return s;
+}
+
+static int glob_on_error(const char *path, int error)
+{
+	(void)path;
+	/* A directory that does not exist just matches nothing. */
+	return error != ENOENT && error != ENOTDIR;
+}
+
+static void globfreep(glob_t *g)
+{
+	globfree(g);
+}
+
+static int load_include(struct parser *p, const struct include_pattern *inc, const char *dir)
+{
+	_cleanup_(globfreep) glob_t g = { 0 };
+	_cleanup_free_ char *pattern = NULL;
+	int r;
+
+	pattern = path_is_absolute(inc->pattern) ? xstrdup(inc->pattern) : path_join(dir, inc->pattern);
+	r = glob(pattern, 0, glob_on_error, &g);
+	if (r == GLOB_NOMATCH)
+		return 0;
+	if (r == GLOB_NOSPACE)
+		return supd_error(p, inc->line, "include", "'%s': out of memory", pattern);
+	if (r != 0)
+		return supd_error(p, inc->line, "include", "cannot read a directory of '%s'", pattern);
+
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		_cleanup_free_ char *text = NULL;
+		const char *path = g.gl_pathv[i];
+		size_t len = 0;
+		bool seen = false;
+
+		r = read_config_file(p, path, &text, &len, &seen);
+		if (r < 0)
+			return supd_error(p, inc->line, "include", "cannot read '%s': %s", path, open_error(r));
+		if (seen)
+			continue;
+		r = parse_text(p, path, false, text, len);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static void apply_supd_defaults(struct supd_settings *s)
+{
+	if (!s->state_dir)
+		s->state_dir = xstrdup("/var/lib/sup");
+	if (!s->run_dir)
+		s->run_dir = xstrdup("/run/sup");
+	if (!s->log_dir)
+		s->log_dir = xstrdup("/var/log/sup");
+	if (!s->cgroup_parent)
+		s->cgroup_parent = xstrdup("auto");
+	if (!s->db_path)
+		s->db_path = path_join(s->state_dir, "sup.db");
+	if (!s->socket_path)
+		s->socket_path = path_join(s->run_dir, "supd.sock");
+}
+
+static int check_supd(struct parser *p)
+{
+	const struct supd_settings *s = &p->cfg->supd;
+	const struct key_def *run_dir = key_lookup(supd_keys, ELEMENTSOF(supd_keys), "run_dir");
+
+	/* socket was checked when set; a default one derives from run_dir. */
+	if (strlen(s->socket_path) > SOCKET_PATH_MAX)
+		return supd_error(p, p->supd_key_line[run_dir - supd_keys], "run_dir",
+				  "socket path '%s' would be too long for a unix socket (max %zu bytes); "
+				  "set 'socket'",
+				  echo(p, s->socket_path), SOCKET_PATH_MAX);
+	return 0;
+}
+
+static int container_cmp(const void *a, const void *b)
+{
+	const struct container_config *x = a, *y = b;
+	return strcmp(x->name, y->name);
+}
+
+static int load_text(const char *path, const char *text, size_t len, const struct stat *st,
+		     struct sup_config **ret, struct sup_err *err)
+{
+	_cleanup_(parser_done) struct parser p = { .err = err };
+	_cleanup_free_ char *dir = NULL;
+	int r;
+
+	p.cfg = xcalloc(1, sizeof(*p.cfg));
+	p.cfg->path = xstrdup(path);
+	p.main_file = xstrdup(path);
+	if (st) {
+		p.files = xmalloc(sizeof(*p.files));
+		p.files[p.n_files++] = (struct file_id){ st->st_dev, st->st_ino };
+	}
+
+	r = parse_text(&p, path, true, text, len);
+	if (r < 0)
+		return r;
+	apply_supd_defaults(&p.cfg->supd);
+	r = check_supd(&p);
+	if (r < 0)
+		return r;
+
+	dir = glob_escaped_dir(path);
+	for (size_t i = 0; i < p.n_includes; i++) {
+		r = load_include(&p, &p.includes[i], dir);
+		if (r < 0)
+			return r;
+	}
+
+	if (p.cfg->n_containers > 1)
+		qsort(p.cfg->containers, (size_t)p.cfg->n_containers, sizeof(*p.cfg->containers), container_cmp);
+	*ret = TAKE_PTR(p.cfg);
+	return 0;
+}
+
+int config_load(const char *path, struct sup_config **ret, struct sup_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	size_t len = 0;
+	int r;
+
+	fd = open_config_file(path, &st);
+	if (fd < 0)
+		return sup_err_set(err, fd, "%s: %s", path, open_error(fd));
+	r = read_fd(fd, &text, &len);
+	if (r < 0)
+		return sup_err_set(err, r, "%s: %s", path, strerror(-r));
+	return load_text(path, text, len, &st, ret, err);
+}
+
+int config_load_string(const char *name, const char *text, struct sup_config **ret, struct sup_err *err)
+{
+	return load_text(name, text, strlen(text), NULL, ret, err);
+}
+
+struct sup_config *config_free(struct sup_config *c)
+{
+	if (!c)
+		return NULL;
+	free(c->path);
+	free(c->supd.state_dir);
+	free(c->supd.run_dir);
+	free(c->supd.log_dir);
+	free(c->supd.cgroup_parent);
+	free(c->supd.db_path);
+	free(c->supd.socket_path);
+	for (int i = 0; i < c->n_containers; i++)
+		container_config_done(&c->containers[i]);
+	free(c->containers);
+	free(c);
+	return NULL;
+}
+
+const struct container_config *config_find(const struct sup_config *c, const char *name)
+{
+	struct container_config key = { .name = (char *)name };
+	if (!c || !name || c->n_containers == 0)
+		return NULL;
+	return bsearch(&key, c->containers, (size_t)c->n_containers, sizeof(*c->containers), container_cmp);
+}
+
+static bool streq_null(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool strv_equal(char *const *a, char *const *b)
+{
+	if (!a || !b)
+		return a == b;
+	for (; *a && *b; a++, b++)
+		if (strcmp(*a, *b) != 0)
+			return false;
+	return !*a && !*b;
+}
+
+bool container_config_equal(const struct container_config *a, const struct container_config *b)
+{
+	return streq_null(a->name, b->name) &&
+	       streq_null(a->rootfs, b->rootfs) &&
+	       streq_null(a->command, b->command) &&
+	       strv_equal(a->argv, b->argv) &&
+	       streq_null(a->workdir, b->workdir) &&
+	       streq_null(a->hostname, b->hostname) &&
+	       a->n_env == b->n_env &&
+	       strv_equal(a->env, b->env) &&
+	       a->has_user == b->has_user &&
+	       a->uid == b->uid &&
+	       a->gid == b->gid &&
+	       a->network == b->network &&
+	       a->memory_max == b->memory_max &&
+	       a->cpu_max == b->cpu_max &&
+	       a->pids_max == b->pids_max &&
+	       a->restart == b->restart &&
+	       a->restart_delay_ms == b->restart_delay_ms &&
+	       a->restart_delay_max_ms == b->restart_delay_max_ms &&
+	       a->restart_reset_ms == b->restart_reset_ms &&
+	       a->start_limit_burst == b->start_limit_burst &&
+	       a->start_limit_window_ms == b->start_limit_window_ms &&
+	       a->oom_policy == b->oom_policy &&
+	       a->stop_signal == b->stop_signal &&
+	       a->stop_timeout_ms == b->stop_timeout_ms &&
+	       a->autostart == b->autostart &&
+	       a->readonly_rootfs == b->readonly_rootfs;
+}
