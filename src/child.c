@@ -47,6 +47,7 @@ static const char *const child_step_names[] = {
 	[CHILD_STEP_SETUID] = "setuid",
 	[CHILD_STEP_WORKDIR] = "workdir",
 	[CHILD_STEP_EXECVE] = "execve",
+	[CHILD_STEP_CGROUP_ATTACH] = "cgroup-attach",
 };
 static_assert(ELEMENTSOF(child_step_names) == _CHILD_STEP_MAX, "child_step_names");
 

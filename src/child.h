@@ -35,6 +35,7 @@ enum child_step {
 	CHILD_STEP_SETUID,
 	CHILD_STEP_WORKDIR,
 	CHILD_STEP_EXECVE,
+	CHILD_STEP_CGROUP_ATTACH, /* parent side: moving the child into its cgroup (v1) */
 	_CHILD_STEP_MAX
 };
 

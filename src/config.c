@@ -76,7 +76,7 @@ const char *network_mode_to_string(enum network_mode m)
 
 enum key_type {
 	KEY_PATH,          /* char *, absolute path */
-	KEY_CGROUP_PARENT, /* char *, "auto" or absolute */
+	KEY_CGROUP_PARENT, /* char *, "auto", absolute, or relative to supd's own cgroup */
 	KEY_SOCKET,        /* char *, absolute, fits sun_path */
 	KEY_INCLUDE,       /* glob pattern, kept in the parser */
 	KEY_ROOTFS,        /* char *, absolute, an existing directory */
@@ -407,6 +407,26 @@ static int add_include(struct parser *p, const char *value)
 
 /* Store value into the field def names in base (a struct supd_settings or
  * struct container_config). */
+/* A relative cgroup_parent: components of [A-Za-z0-9_.-], none "." or "..",
+ * so it can only name a group below supd's own. */
+static bool cgroup_relative_is_valid(const char *v)
+{
+	if (!*v || *v == '/' || v[strlen(v) - 1] == '/')
+		return false;
+	for (const char *c = v; *c;) {
+		size_t n = strcspn(c, "/");
+		if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+			return false;
+		for (size_t i = 0; i < n; i++)
+			if (!isalnum((unsigned char)c[i]) && !strchr("_.-", c[i]))
+				return false;
+		c += n;
+		if (*c == '/')
+			c++;
+	}
+	return true;
+}
+
 static int set_value(struct parser *p, const struct key_def *def, void *base, const char *value)
 {
 	void *field = (char *)base + def->offset;
@@ -421,8 +441,9 @@ static int set_value(struct parser *p, const struct key_def *def, void *base, co
 		set_string(field, value);
 		return 0;
 	case KEY_CGROUP_PARENT:
-		if (strcmp(value, "auto") != 0 && !path_is_absolute(value))
-			return key_error(p, p->lineno, key, "'%s' is neither 'auto' nor an absolute path",
+		if (strcmp(value, "auto") != 0 && !path_is_absolute(value) && !cgroup_relative_is_valid(value))
+			return key_error(p, p->lineno, key,
+					 "'%s' is neither 'auto', an absolute cgroup path, nor a group name below supd's own cgroup",
 					 echo(p, value));
 		set_string(field, value);
 		return 0;

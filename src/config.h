@@ -51,7 +51,7 @@ struct supd_settings {
 	char *state_dir;     /* default /var/lib/sup */
 	char *run_dir;       /* default /run/sup */
 	char *log_dir;       /* default /var/log/sup */
-	char *cgroup_parent; /* "auto" or an absolute cgroup path */
+	char *cgroup_parent; /* "auto", an absolute cgroup path, or a group below supd's own */
 	char *db_path;       /* default <state_dir>/sup.db */
 	char *socket_path;   /* default <run_dir>/supd.sock */
 };

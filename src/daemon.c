@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "ctl.h"
 #include "daemon.h"
 #include "fd.h"
@@ -24,6 +25,14 @@ int64_t daemon_now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+uint32_t daemon_random(struct supd *d)
+{
+	d->rng ^= d->rng << 13;
+	d->rng ^= d->rng >> 7;
+	d->rng ^= d->rng << 17;
+	return (uint32_t)(d->rng >> 32);
 }
 
 static struct container *daemon_find(struct supd *d, const char *name)
@@ -167,6 +176,9 @@ static int daemon_open(struct supd *d, const char *config_path, struct sup_err *
 			return sup_err_set(err, r, "creating %s: %s", dirs[i], strerror(-r));
 	if ((r = store_open(s->db_path, &d->store, err)) < 0)
 		return sup_err_prefix(err, "database %s", s->db_path);
+	if ((r = cgroup_open("/sys/fs/cgroup", s->cgroup_parent, &d->cgroups, err)) < 0)
+		return sup_err_prefix(err, "cgroups");
+	d->rng = (uint64_t)daemon_now_ms() * 0x9E3779B97F4A7C15ULL ^ (uint64_t)getpid();
 	d->devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (d->devnull_fd < 0)
 		return sup_err_set(err, -errno, "/dev/null: %s", strerror(errno));
@@ -224,6 +236,7 @@ static void daemon_close(struct supd *d)
 	free(d->containers);
 	free(d->logbuf);
 	fd_close(d->devnull_fd);
+	cgroup_close(d->cgroups);
 	store_close(d->store);
 	config_free(d->config);
 }
@@ -240,8 +253,9 @@ int daemon_run(const char *config_path)
 		status = 1;
 		goto out;
 	}
-	log_info("supd %s started: %d containers, socket %s, database %s", SUP_VERSION, d.n_containers,
-		 d.config->supd.socket_path, d.config->supd.db_path);
+	log_info("supd %s started: %d containers, socket %s, database %s, cgroup %s %s", SUP_VERSION, d.n_containers,
+		 d.config->supd.socket_path, d.config->supd.db_path, cgroup_manager_ops(d.cgroups)->name,
+		 cgroup_manager_base(d.cgroups));
 	store_event(d.store, daemon_now_ms(), NULL, "supd-started", d.config->path);
 	for (int i = 0; i < d.n_containers; i++)
 		if (d.containers[i]->cfg->autostart)

@@ -15,6 +15,7 @@ struct store;
 struct ctl;
 struct signals;
 struct container;
+struct cgroup_manager;
 
 struct supd {
 	uv_loop_t loop;
@@ -23,6 +24,8 @@ struct supd {
 	struct store *store;
 	struct ctl *ctl;
 	struct signals *signals;
+	struct cgroup_manager *cgroups;
+	uint64_t rng; /* xorshift state for restart jitter */
 	struct ctable table;
 	struct container **containers; /* config order (sorted by name) */
 	int n_containers;
@@ -40,3 +43,6 @@ int64_t daemon_now_ms(void);
 
 /* A container reached a settled state; during shutdown this may end the loop. */
 void daemon_container_settled(struct supd *d);
+
+/* Next pseudo-random number (restart jitter; not for secrets). */
+uint32_t daemon_random(struct supd *d);

@@ -51,6 +51,8 @@ enum stmt_id {
 	ST_RUN_END,
 	ST_RUN_END_CONTAINER,
 	ST_COUNT_RESTART,
+	ST_OOM_RUN,
+	ST_OOM_CONTAINER,
 	ST_EVENT,
 	ST_LIST_CONTAINERS,
 	ST_GET_CONTAINER,
@@ -109,11 +111,16 @@ static const char *const stmt_sql[] = {
 	 * "ended_at IS NULL": ending a run twice would count its OOM kill twice. */
 	[ST_RUN_END] = "UPDATE runs SET ended_at = ?3, exit_code = ?4, signal = ?5, oom_killed = ?6, "
 		       "reason = ?7 WHERE id = ?2 AND container = ?1 AND ended_at IS NULL",
-	/* ?1 name, ?2 exit_code, ?3 signal, ?4 reason, ?5 oom (0/1), ?6 state, ?7 now */
+	/* ?1 name, ?2 exit_code, ?3 signal, ?4 reason, ?5 state, ?6 now. OOM kills
+	 * are counted as they happen, by store_record_oom. */
 	[ST_RUN_END_CONTAINER] =
 		"UPDATE containers SET pid = NULL, pid_starttime = NULL, current_run = NULL, "
-		"last_exit_code = ?2, last_signal = ?3, last_reason = ?4, oom_kills = oom_kills + ?5, "
-		STATE_SINCE("?6", "?7") ", state = ?6, updated_at = ?7 WHERE name = ?1",
+		"last_exit_code = ?2, last_signal = ?3, last_reason = ?4, "
+		STATE_SINCE("?5", "?6") ", state = ?5, updated_at = ?6 WHERE name = ?1",
+	/* ?1 name, ?2 run id, ?3 count */
+	[ST_OOM_RUN] = "UPDATE runs SET oom_kills = oom_kills + ?3 WHERE id = ?2 AND container = ?1",
+	/* ?1 name, ?2 count, ?3 now */
+	[ST_OOM_CONTAINER] = "UPDATE containers SET oom_kills = oom_kills + ?2, updated_at = ?3 WHERE name = ?1",
 	/* The API carries no time here; SQLite's clock is the same wall clock. */
 	[ST_COUNT_RESTART] = "UPDATE containers SET restarts = restarts + 1, "
 			     "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE name = ?1",
@@ -819,8 +826,8 @@ static int run_end_locked(struct store *s, const char *name, int64_t run_id, con
 	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_RUN_END_CONTAINER];
 	if (bind_text(q, 1, name) < 0 || bind_exit_code(q, 2, end->exit_code) < 0 ||
 	    bind_int64_or_null(q, 3, end->signal > 0 ? end->signal : 0) < 0 ||
-	    bind_text(q, 4, end->reason) < 0 || bind_int64(q, 5, end->oom_killed) < 0 ||
-	    bind_text(q, 6, end->state) < 0 || bind_time(q, 7, end->ended_at_ms) < 0 || step_done(q) < 0)
+	    bind_text(q, 4, end->reason) < 0 || bind_text(q, 5, end->state) < 0 ||
+	    bind_time(q, 6, end->ended_at_ms) < 0 || step_done(q) < 0)
 		return -EIO;
 	return changed_or_enoent(s);
 }
@@ -843,6 +850,37 @@ int store_count_restart(struct store *s, const char *name)
 	if (bind_text(q, 1, name) < 0 || step_done(q) < 0)
 		return -EIO;
 	return changed_or_enoent(s);
+}
+
+static int record_oom_locked(struct store *s, const char *name, int64_t run_id, int64_t count, int64_t now_ms,
+			     const char *detail)
+{
+	{
+		_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_OOM_RUN];
+		if (bind_text(q, 1, name) < 0 || bind_int64(q, 2, run_id) < 0 || bind_int64(q, 3, count) < 0 ||
+		    step_done(q) < 0)
+			return -EIO;
+	}
+	{
+		_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_OOM_CONTAINER];
+		if (bind_text(q, 1, name) < 0 || bind_int64(q, 2, count) < 0 || bind_time(q, 3, now_ms) < 0 ||
+		    step_done(q) < 0)
+			return -EIO;
+		if (sqlite3_changes(s->db) == 0)
+			return -ENOENT;
+	}
+	return store_event(s, now_ms, name, "oom-kill", detail);
+}
+
+int store_record_oom(struct store *s, const char *name, int64_t run_id, int64_t count, int64_t now_ms, const char *detail)
+{
+	assert(s && name);
+	if (count <= 0)
+		return -EINVAL;
+	int r = tx_begin(s);
+	if (r < 0)
+		return r;
+	return tx_end(s, record_oom_locked(s, name, run_id, count, now_ms, detail));
 }
 
 int store_event(struct store *s, int64_t now_ms, const char *name, const char *type, const char *detail)

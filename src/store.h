@@ -48,7 +48,7 @@ struct store_run_end {
 	int64_t ended_at_ms;
 	int exit_code;      /* -1 when killed by a signal or never started */
 	int signal;         /* 0 when it exited normally */
-	bool oom_killed;
+	bool oom_killed;    /* the run ended by an OOM kill (kills are counted by store_record_oom) */
 	const char *reason; /* e.g. "exited(1)", "killed(SIGKILL)", "exec: No such file or directory" */
 	const char *state;  /* the container's state after this run: exited, failed, stopped, ... */
 };
@@ -56,6 +56,11 @@ struct store_run_end {
  * outcome to containers.last_*, set containers.state; oom_killed adds one
  * to containers.oom_kills. */
 int store_run_end(struct store *s, const char *name, int64_t run_id, const struct store_run_end *end);
+
+/* count processes of run run_id were killed by the OOM killer: add it to
+ * runs.oom_kills and containers.oom_kills and append an 'oom-kill' event
+ * with detail, in one transaction. */
+int store_record_oom(struct store *s, const char *name, int64_t run_id, int64_t count, int64_t now_ms, const char *detail);
 
 /* containers.restarts += 1 */
 int store_count_restart(struct store *s, const char *name);

@@ -16,13 +16,16 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "child.h"
 #include "ctl.h"
 #include "daemon.h"
 #include "fd.h"
 #include "log.h"
 #include "logpipe.h"
+#include "oomwatch.h"
 #include "parse.h"
+#include "restart.h"
 #include "spawn.h"
 #include "store.h"
 #include "supervisor.h"
@@ -41,6 +44,13 @@ struct sv_run {
 	bool has_failure;
 	struct child_report failure;
 	struct pidwatch_exit exit;  /* valid once the pidwatch reported */
+	struct cgroup *cg;          /* the run's cgroup, created for it and removed after it */
+	struct oomwatch *oom;       /* memory.events / eventfd watch of cg */
+	uint64_t oom_kill_seen;     /* cg's oom_kill counter when last read */
+	uint64_t oom_kills;         /* OOM kills counted in this run */
+	uv_timer_t oom_recheck;     /* re-read shortly after a notification that showed no kill yet */
+	unsigned oom_recheck_ms;    /* next re-read delay, doubled up to OOM_RECHECK_MAX_MS */
+	bool oom_timer_inited;
 	bool pw_inited, err_inited; /* which handles need uv_close */
 	int open_handles;
 };
@@ -52,6 +62,17 @@ static void notify_waiters(struct container *c);
 pid_t sv_pid(const struct container *c)
 {
 	return c->run ? c->run->pid : 0;
+}
+
+/* "SIGTERM", or "signal 40" for one without a name. */
+static const char *signal_label(int sig, char *buf, size_t size)
+{
+	const char *name = signal_to_name(sig);
+	if (name)
+		snprintf(buf, size, "SIG%s", name);
+	else
+		snprintf(buf, size, "signal %d", sig);
+	return buf;
 }
 
 static void sv_set_state(struct container *c, enum sv_state s)
@@ -91,6 +112,105 @@ static void sv_assert_invariants(const struct container *c)
 static void sv_assert_invariants(const struct container *c) { (void)c; }
 #endif
 
+/* --- cgroups and OOM kills --- */
+
+static const struct cgroup_ops *cg_ops(const struct container *c)
+{
+	return cgroup_manager_ops(c->d->cgroups);
+}
+
+/* Every process of the run is gone first (the pid namespace's init took
+ * the others with it, but a process that joined the cgroup from outside
+ * would not be), then the group is removed. */
+static void sv_cgroup_teardown(struct container *c, struct cgroup *cg)
+{
+	const struct cgroup_ops *ops = cg_ops(c);
+	int r = ops->kill_all(cg);
+	if (r < 0)
+		log_warning("container '%s': emptying cgroup %s: %s, ignoring", c->cfg->name, ops->path(cg), strerror(-r));
+	r = ops->destroy(cg);
+	if (r < 0)
+		log_warning("container '%s': removing cgroup %s: %s, ignoring", c->cfg->name, ops->path(cg), strerror(-r));
+	ops->free(cg);
+}
+
+/* Re-read the run's OOM counter and record any rise, once: the notification
+ * and the exit both come here, in whichever order the kernel delivers
+ * them. Returns the counter's rise. */
+static uint64_t sv_account_oom(struct container *c, struct sv_run *run)
+{
+	struct cgroup_oom_counts now;
+	int r = cg_ops(c)->read_oom(run->cg, &now);
+	if (r < 0) {
+		log_warning("container '%s': reading OOM counters of %s: %s, ignoring", c->cfg->name,
+			    cg_ops(c)->path(run->cg), strerror(-r));
+		return 0;
+	}
+	if (now.oom_kill <= run->oom_kill_seen)
+		return 0;
+	uint64_t delta = now.oom_kill - run->oom_kill_seen;
+	run->oom_kill_seen = now.oom_kill;
+	run->oom_kills += delta;
+	char detail[256];
+	snprintf(detail, sizeof(detail), "%llu process(es) killed; cgroup %s oom_kill %llu oom %llu oom_group_kill %llu",
+		 (unsigned long long)delta, cg_ops(c)->path(run->cg), (unsigned long long)now.oom_kill,
+		 (unsigned long long)now.oom, (unsigned long long)now.oom_group_kill);
+	log_notice("container '%s': OOM kill: %s", c->cfg->name, detail);
+	r = store_record_oom(c->d->store, c->cfg->name, run->id, (int64_t)delta, daemon_now_ms(), detail);
+	if (r < 0)
+		log_warning("container '%s': recording OOM kill: %s, ignoring", c->cfg->name, strerror(-r));
+	return delta;
+}
+
+static void on_oom_recheck(uv_timer_t *t);
+
+/* v1 signals the eventfd when the group enters OOM, before the OOM killer
+ * has picked and counted its victim, so the first read can show no rise
+ * yet. Re-read a few times over about half a second after such an empty
+ * notification: a timer that runs only during an OOM episode, never idle. */
+#define OOM_RECHECK_FIRST_MS 1
+#define OOM_RECHECK_MAX_MS 256
+
+static void sv_check_oom(struct sv_run *run)
+{
+	struct container *c = run->c;
+	if (!c || !run->cg)
+		return;
+	if (sv_account_oom(c, run) > 0) {
+		run->oom_recheck_ms = 0;
+		uv_timer_stop(&run->oom_recheck);
+		sv_handle_event(c, SV_EV_OOM);
+		return;
+	}
+	if (run->oom_recheck_ms == 0)
+		run->oom_recheck_ms = OOM_RECHECK_FIRST_MS;
+	else if (run->oom_recheck_ms >= OOM_RECHECK_MAX_MS) {
+		run->oom_recheck_ms = 0; /* a limit hit without a kill (or a v2 'max' event) */
+		return;
+	} else
+		run->oom_recheck_ms *= 2;
+	uv_timer_start(&run->oom_recheck, on_oom_recheck, run->oom_recheck_ms, 0);
+}
+
+static void on_oom_recheck(uv_timer_t *t)
+{
+	sv_check_oom(t->data);
+}
+
+static void on_oom_notify(void *data)
+{
+	struct sv_run *run = data;
+	struct container *c = run->c;
+	if (!c || !run->cg)
+		return;
+	log_debug("container '%s': OOM notification", c->cfg->name);
+	/* v1: the eventfd also fires when the group is removed. */
+	if (cg_ops(c)->is_removed(run->cg))
+		return;
+	run->oom_recheck_ms = 0;
+	sv_check_oom(run);
+}
+
 /* --- runs --- */
 
 static void on_run_handle_closed(uv_handle_t *h)
@@ -109,6 +229,11 @@ static void run_release(struct container *c)
 	ctable_set_pid(&c->d->table, &c->link, 0);
 	c->run = NULL;
 	run->c = NULL;
+	oomwatch_close(run->oom);
+	run->oom = NULL;
+	if (run->cg)
+		sv_cgroup_teardown(c, run->cg);
+	run->cg = NULL;
 	run->pidfd = fd_close(run->pidfd);
 	run->err_fd = fd_close(run->err_fd);
 	if (run->pw_inited) {
@@ -118,6 +243,10 @@ static void run_release(struct container *c)
 	if (run->err_inited) {
 		run->open_handles++;
 		uv_close((uv_handle_t *)&run->errpoll, on_run_handle_closed);
+	}
+	if (run->oom_timer_inited) {
+		run->open_handles++;
+		uv_close((uv_handle_t *)&run->oom_recheck, on_run_handle_closed);
 	}
 	if (run->open_handles == 0)
 		free(run);
@@ -195,11 +324,8 @@ static void format_failure(const struct sv_run *run, const struct container_conf
 static void format_exit(const struct pidwatch_exit *ex, char *buf, size_t size)
 {
 	if (ex->signal) {
-		const char *name = signal_to_name(ex->signal);
-		if (name)
-			snprintf(buf, size, "killed(SIG%s)%s", name, ex->core_dumped ? " core dumped" : "");
-		else
-			snprintf(buf, size, "killed(%d)%s", ex->signal, ex->core_dumped ? " core dumped" : "");
+		char sig[32];
+		snprintf(buf, size, "killed(%s)%s", signal_label(ex->signal, sig, sizeof(sig)), ex->core_dumped ? " core dumped" : "");
 	} else
 		snprintf(buf, size, "exited(%d)", ex->code);
 }
@@ -221,12 +347,24 @@ static void sv_enter_failed_spawn(struct container *c, const char *reason)
 static void sv_enter_starting(struct container *c)
 {
 	struct supd *d = c->d;
+	const struct cgroup_ops *ops = cg_ops(c);
 	struct sup_err err = { 0 };
 	int out[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	char reason[sizeof(err.msg) + 64];
+	struct cgroup *cg = NULL;
 
 	c->stop_requested = false;
 	c->kill_sent = false;
+	struct cgroup_limits lim = {
+		.memory_max = c->cfg->memory_max,
+		.cpu_millis = c->cfg->cpu_max,
+		.pids_max = c->cfg->pids_max,
+		.oom_group = c->cfg->oom_policy == OOM_POLICY_KILL,
+	};
+	if (ops->create(d->cgroups, c->cfg->name, &lim, &cg, &err) < 0) {
+		snprintf(reason, sizeof(reason), "%s", err.msg);
+		goto fail;
+	}
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
 		snprintf(reason, sizeof(reason), "pipe: %s", strerror(errno));
 		goto fail;
@@ -237,7 +375,7 @@ static void sv_enter_starting(struct container *c)
 		.stdin_fd = d->devnull_fd,
 		.stdout_fd = out[1],
 		.stderr_fd = errp[1],
-		.cgroup_fd = -1,
+		.cgroup_fd = ops->clone_fd(cg),
 	};
 	struct spawn_child child;
 	if (spawn_clone(&req, &child, &err) < 0) {
@@ -258,12 +396,34 @@ static void sv_enter_starting(struct container *c)
 	run->err_fd = child.err_fd;
 	run->starttime = child.starttime;
 	run->started_at_ms = daemon_now_ms();
+	run->cg = TAKE_PTR(cg);
 	c->run = run;
 	ctable_set_pid(&d->table, &c->link, run->pid);
 
-	int r = store_run_begin(d->store, c->cfg->name, run->pid, run->starttime, NULL, "starting", run->started_at_ms, &run->id);
+	int r = store_run_begin(d->store, c->cfg->name, run->pid, run->starttime, ops->path(run->cg), "starting",
+				run->started_at_ms, &run->id);
 	if (r < 0)
 		log_warning("container '%s': recording run start: %s, ignoring", c->cfg->name, strerror(-r));
+
+	/* Without CLONE_INTO_CGROUP (v1) the child waits until it is moved. */
+	bool go = true;
+	if (req.cgroup_fd < 0 && (r = ops->attach(run->cg, run->pid)) < 0) {
+		run->has_failure = true;
+		run->failure = (struct child_report){ .step = CHILD_STEP_CGROUP_ATTACH, .error = -r };
+		go = false;
+	}
+	/* The baseline first, then the watch: a kill between the two is seen
+	 * as a rise at the next read, never lost (pitfall 9). */
+	struct cgroup_oom_counts base;
+	if (ops->read_oom(run->cg, &base) == 0)
+		run->oom_kill_seen = base.oom_kill;
+	uv_timer_init(&d->loop, &run->oom_recheck);
+	run->oom_recheck.data = run;
+	run->oom_timer_inited = true;
+	struct cgroup_oom_source src;
+	if ((r = ops->oom_source(run->cg, &src)) < 0 || (r = oomwatch_start(&d->loop, &src, on_oom_notify, run, &run->oom)) < 0)
+		log_warning("container '%s': no OOM notifications for %s (%s); OOM kills are still counted at exit",
+			    c->cfg->name, ops->path(run->cg), strerror(-r)); /* libuv codes are -errno on Unix */
 
 	run->pw.poll.data = run;
 	r = pidwatch_start(&run->pw, &d->loop, run->pidfd, on_pid_exit);
@@ -278,9 +438,9 @@ static void sv_enter_starting(struct container *c)
 	if (r < 0) {
 		/* Without a watch we would never learn of its exit: do not let it run. */
 		log_error("container '%s': watching pid %d: %s", c->cfg->name, run->pid, uv_strerror(r));
-		spawn_release(&child, 0);
-	} else
-		spawn_release(&child, 1);
+		go = false;
+	}
+	spawn_release(&child, go);
 	c->state = SV_STARTING; /* sv_set_state would write the row run_begin just wrote */
 	c->state_since_ms = run->started_at_ms;
 	log_debug("container '%s': cloned pid %d", c->cfg->name, run->pid);
@@ -290,6 +450,8 @@ fail:
 	fd_close(out[1]);
 	fd_close(errp[0]);
 	fd_close(errp[1]);
+	if (cg)
+		sv_cgroup_teardown(c, cg);
 	sv_enter_failed_spawn(c, reason);
 }
 
@@ -315,14 +477,15 @@ static int send_signal(struct container *c, int sig)
 
 static void sv_enter_stopping(struct container *c)
 {
+	char sig[32];
+	signal_label(c->cfg->stop_signal, sig, sizeof(sig));
 	c->stop_requested = true;
 	int r = send_signal(c, c->cfg->stop_signal);
 	if (r < 0)
-		log_warning("container '%s': sending SIG%s: %s, ignoring", c->cfg->name, signal_to_name(c->cfg->stop_signal), strerror(-r));
+		log_warning("container '%s': sending %s: %s, ignoring", c->cfg->name, sig, strerror(-r));
 	uv_timer_start(&c->timer, on_stop_timeout, c->cfg->stop_timeout_ms, 0);
 	sv_set_state(c, SV_STOPPING);
-	record_event(c, "stopping", "SIG%s, SIGKILL after %llu ms", signal_to_name(c->cfg->stop_signal),
-		     (unsigned long long)c->cfg->stop_timeout_ms);
+	record_event(c, "stopping", "%s, SIGKILL after %llu ms", sig, (unsigned long long)c->cfg->stop_timeout_ms);
 }
 
 static void sv_kill_all(struct container *c)
@@ -336,41 +499,99 @@ static void sv_kill_all(struct container *c)
 	record_event(c, "stop-timeout", "still running after %llu ms, sent SIGKILL", (unsigned long long)c->cfg->stop_timeout_ms);
 }
 
-/* The run's process is gone: record how, and settle. */
+static void on_restart_due(uv_timer_t *t)
+{
+	sv_handle_event(t->data, SV_EV_RESTART_DUE);
+}
+
+/* The run's process is gone: classify how it ended from a fresh read of
+ * the OOM counter (the exit may arrive before the OOM notification), ask
+ * the restart policy what next, record it, and settle. */
 static void sv_enter_ended(struct container *c, const struct pidwatch_exit *ex)
 {
+	struct supd *d = c->d;
 	struct sv_run *run = c->run;
-	char reason[512];
+	char reason[512], how[128];
 	enum sv_state next;
+	bool failed;
 
 	uv_timer_stop(&c->timer);
+	if (run->cg)
+		sv_account_oom(c, run);
+	/* OOM-killed only when the counter rose during this run and the main
+	 * process died of SIGKILL: a graceful exit after a child's OOM kill is
+	 * not an OOM death (KERNEL-NOTES pitfall 4). */
+	bool oom_killed = run->oom_kills > 0 && ex->signal == SIGKILL;
+	format_exit(ex, how, sizeof(how));
 	if (run->has_failure) {
 		format_failure(run, c->cfg, reason, sizeof(reason));
 		next = SV_FAILED;
+		failed = true;
 		log_error("container '%s': start failed: %s", c->cfg->name, reason);
 		record_event(c, "start-failed", "%s", reason);
+	} else if (c->stop_requested) {
+		snprintf(reason, sizeof(reason), "%s", how);
+		next = SV_STOPPED;
+		failed = false;
+		log_info("container '%s': pid %d stopped, %s", c->cfg->name, run->pid, how);
+		record_event(c, "stopped", "pid %d %s", run->pid, how);
 	} else {
-		format_exit(ex, reason, sizeof(reason));
-		next = c->stop_requested ? SV_STOPPED : SV_EXITED;
+		if (oom_killed)
+			snprintf(reason, sizeof(reason), "oom-killed (%s, %llu OOM kill(s))", how, (unsigned long long)run->oom_kills);
+		else
+			snprintf(reason, sizeof(reason), "%s", how);
+		next = oom_killed ? SV_OOM_KILLED : SV_EXITED;
+		failed = oom_killed || ex->signal != 0 || ex->code != 0;
 		log_info("container '%s': pid %d %s", c->cfg->name, run->pid, reason);
-		record_event(c, next == SV_STOPPED ? "stopped" : "exited", "pid %d %s", run->pid, reason);
+		record_event(c, "exited", "pid %d %s", run->pid, reason);
 	}
+
+	int64_t now = daemon_now_ms();
+	struct restart_outcome outcome = {
+		.failed = failed,
+		.stop_requested = c->stop_requested || d->shutting_down,
+		.started_at_ms = run->started_at_ms,
+		.ended_at_ms = now,
+	};
+	uint64_t delay = 0;
+	enum restart_verdict verdict = restart_decide(c->cfg, &c->restart, &outcome, daemon_random(d), &delay);
+	if (verdict == RESTART_VERDICT_DELAY)
+		next = SV_BACKOFF;
+	else if (verdict == RESTART_VERDICT_GIVE_UP)
+		next = SV_FAILED;
+
 	struct store_run_end end = {
-		.ended_at_ms = daemon_now_ms(),
+		.ended_at_ms = now,
 		.exit_code = ex->signal ? -1 : ex->code,
 		.signal = ex->signal,
-		.oom_killed = false,
+		.oom_killed = oom_killed,
 		.reason = reason,
 		.state = sv_state_to_string(next),
 	};
-	int r = store_run_end(c->d->store, c->cfg->name, run->id, &end);
+	if (run->has_failure)
+		end.exit_code = -1; /* the command never ran; its status is meaningless */
+	int r = store_run_end(d->store, c->cfg->name, run->id, &end);
 	if (r < 0)
 		log_warning("container '%s': recording run end: %s, ignoring", c->cfg->name, strerror(-r));
 	run_release(c);
 	c->state = next;
-	c->state_since_ms = end.ended_at_ms;
+	c->state_since_ms = now;
+
+	if (verdict == RESTART_VERDICT_DELAY) {
+		uv_timer_start(&c->timer, on_restart_due, delay, 0);
+		record_event(c, "restart-scheduled", "in %llu ms (restart = %s, attempt %u) after %s", (unsigned long long)delay,
+			     restart_policy_to_string(c->cfg->restart), c->restart.unhealthy_runs, reason);
+		log_info("container '%s': restart in %llu ms", c->cfg->name, (unsigned long long)delay);
+	} else if (verdict == RESTART_VERDICT_GIVE_UP) {
+		uint32_t n = restart_failures_in_window(&c->restart, c->cfg->start_limit_window_ms, now);
+		record_event(c, "failed", "start limit hit: %u failed runs within %llu ms (start_limit %u/%llums); "
+			     "not restarting until 'supctl start'", n, (unsigned long long)c->cfg->start_limit_window_ms,
+			     c->cfg->start_limit_burst, (unsigned long long)c->cfg->start_limit_window_ms);
+		log_error("container '%s': start limit hit (%u failed runs), giving up until 'supctl start %s'", c->cfg->name, n,
+			  c->cfg->name);
+	}
 	notify_waiters(c);
-	daemon_container_settled(c->d);
+	daemon_container_settled(d);
 }
 
 /* --- control clients waiting for a result --- */
@@ -437,6 +658,9 @@ void sv_request(struct container *c, struct ctl_client *cl, enum sv_wait kind)
 		ctl_reply(cl, false, "container '%s' is stopping; wait for it, then start it", c->cfg->name);
 		return;
 	}
+	/* An operator's start forgives the history the start limit counts. */
+	if (kind != SV_WAIT_STOP)
+		restart_tracker_reset(&c->restart);
 	struct sv_waiter *w = xcalloc(1, sizeof(*w));
 	w->client = cl;
 	w->kind = kind;
@@ -473,6 +697,11 @@ void sv_handle_event(struct container *c, enum sv_event ev)
 		break;
 	case SV_ACT_SPAWN:
 		uv_timer_stop(&c->timer);
+		if (c->state == SV_BACKOFF) {
+			int r = store_count_restart(c->d->store, c->cfg->name);
+			if (r < 0)
+				log_warning("container '%s': counting restart: %s, ignoring", c->cfg->name, strerror(-r));
+		}
 		sv_enter_starting(c);
 		break;
 	case SV_ACT_MARK_RUNNING:
@@ -491,6 +720,14 @@ void sv_handle_event(struct container *c, enum sv_event ev)
 		sv_enter_ended(c, &c->run->exit);
 		break;
 	case SV_ACT_RECORD_OOM:
+		/* Counted by sv_account_oom already. With oom_policy = kill the
+		 * whole container goes: v2's memory.oom.group did that in the
+		 * kernel; on v1 SIGKILL to the namespace's init ends the rest. */
+		if (c->cfg->oom_policy == OOM_POLICY_KILL) {
+			int r = send_signal(c, SIGKILL);
+			if (r < 0)
+				log_warning("container '%s': SIGKILL after OOM kill: %s, ignoring", c->cfg->name, strerror(-r));
+		}
 		break;
 	case SV_ACT_CANCEL_RESTART:
 		uv_timer_stop(&c->timer);
@@ -522,6 +759,7 @@ int sv_container_new(struct supd *d, const struct container_config *cfg, struct 
 	c->log_fd = log_fd;
 	c->state = SV_STOPPED;
 	c->state_since_ms = daemon_now_ms();
+	restart_tracker_init(&c->restart, cfg->start_limit_burst);
 	uv_timer_init(&d->loop, &c->timer);
 	c->timer.data = c;
 	ctable_add(&d->table, &c->link);
@@ -532,6 +770,7 @@ int sv_container_new(struct supd *d, const struct container_config *cfg, struct 
 static void on_container_timer_closed(uv_handle_t *h)
 {
 	struct container *c = h->data;
+	restart_tracker_done(&c->restart);
 	free(c->envp);
 	free(c);
 }

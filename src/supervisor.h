@@ -12,6 +12,7 @@
 #include "ctable.h"
 #include "fsm.h"
 #include "pidwatch.h"
+#include "restart.h"
 
 struct supd;
 struct ctl_client;
@@ -35,6 +36,7 @@ struct container {
 	int log_fd;                         /* <log_dir>/<name>.log, O_APPEND */
 	struct sv_run *run;                 /* the current run, NULL when none */
 	uv_timer_t timer;                   /* stop timeout; restart backoff */
+	struct restart_tracker restart;     /* backoff and start-limit history */
 	bool stop_requested;                /* a stop was asked: the exit is "stopped", no restart */
 	bool kill_sent;                     /* SIGKILL sent after stop_timeout in this run */
 	struct sv_waiter *waiters;          /* control clients waiting for a settled state */

@@ -65,6 +65,8 @@ CREATE TABLE runs (
     exit_code       INTEGER,                           -- NULL: killed, never started, or running
     signal          INTEGER CHECK (signal > 0),        -- NULL: not killed by a signal
     oom_killed      INTEGER NOT NULL DEFAULT 0 CHECK (oom_killed IN (0, 1)),
+    -- processes of this run killed by the OOM killer (main process or not)
+    oom_kills       INTEGER NOT NULL DEFAULT 0 CHECK (oom_kills >= 0),
     reason          TEXT                               -- 'exited(1)', 'killed(SIGKILL)', ...
 );
 -- "the last N runs of a container" (supctl status) and the foreign key.

@@ -94,9 +94,9 @@ static int run_command(const struct command *cmd, struct supctl_opts *o, int arg
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then also forgets the "+" mode of the global parse */
 	int c;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			command_usage(stdout, cmd);
 			return SUPCTL_OK;

@@ -25,6 +25,8 @@ LOGDIR=$T/log
 SUPD_PID=
 SUPD_LOG=$T/supd.stderr
 FAILURES=0
+# Below our own cgroup in every hierarchy; unique so tests can run side by side.
+CGROUP_PARENT=sup-test-$TEST_NAME-$$
 
 cleanup() {
 	status=$?
@@ -50,11 +52,32 @@ cleanup() {
 		echo "--- supd stderr ($SUPD_LOG) ---"
 		tail -n 40 "$SUPD_LOG" 2>/dev/null || true
 	fi
+	# Groups of a supd that had to be SIGKILLed: remove them, deepest first.
+	for d in $(cgroup_dirs); do
+		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
+	done
 	rm -rf "$T"
 	exit $status
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# The base group's directory in each mounted hierarchy that exists now.
+cgroup_dirs() {
+	local line ctrls own mnt
+	while IFS=: read -r _ ctrls own; do
+		if [ -z "$ctrls" ]; then
+			mnt=$(findmnt -n -t cgroup2 -o TARGET | head -1)
+		else
+			mnt=$(findmnt -n -t cgroup -o TARGET,OPTIONS | awk -v c="$ctrls" '{n=split($2,o,","); for(i=1;i<=n;i++) if(o[i]==c) print $1}' | head -1)
+		fi
+		[ -n "$mnt" ] || continue
+		own=${own%/supervisor}
+		[ "$own" = / ] && own=
+		[ -d "$mnt$own/$CGROUP_PARENT" ] && echo "$mnt$own/$CGROUP_PARENT"
+	done < /proc/self/cgroup
+	return 0
+}
 
 # write_config [EXTRA SUPD KEYS] < container sections
 write_config() {
@@ -65,6 +88,7 @@ write_config() {
 		echo "run_dir = $T/run"
 		echo "log_dir = $LOGDIR"
 		echo "include = conf.d/*.conf"
+		echo "cgroup_parent = $CGROUP_PARENT"
 		for kv in "$@"; do echo "$kv"; done
 		echo
 		cat

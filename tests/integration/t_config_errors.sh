@@ -3,11 +3,17 @@
 # line and key, and it changes nothing (no database, socket or container).
 . "$(dirname "$0")/lib.sh"
 
-# try NAME EXPECTED-REGEX: config body on stdin (container sections)
+# try NAME EXPECTED-REGEX: config body on stdin (container sections).
+# "@N" in the regex stands for the file line of the body's line N.
 try() {
 	local name=$1 want=$2
 	rm -rf "$T/state" "$T/run" "$T/log"
 	write_config
+	local first
+	first=$(grep -n '^\[container' "$CONF" | head -1 | cut -d: -f1)
+	while [[ $want =~ @([0-9]+) ]]; do
+		want=${want/@${BASH_REMATCH[1]}/$((first + BASH_REMATCH[1] - 1))}
+	done
 	set +e
 	out=$("$SUPD" -c "$CONF" 2>&1)
 	rc=$?
@@ -18,44 +24,44 @@ try() {
 	[ ! -e "$T/state/sup.db" ] && [ ! -e "$SOCK" ] && pass "$name: nothing created" || fail "$name: left a database or socket behind"
 }
 
-try "unknown key" "supd.conf:10: .*'colour'" <<EOF
+try "unknown key" "supd.conf:@4: .*'colour'" <<EOF
 [container:a]
 rootfs = $ROOTFS
 command = /bin/true
 colour = blue
 EOF
-try "bad size" "supd.conf:11: .*'memory_max'.*64X" <<EOF
+try "bad size" "supd.conf:@5: .*'memory_max'.*64X" <<EOF
 [container:a]
 rootfs = $ROOTFS
 command = /bin/true
 
 memory_max = 64X
 EOF
-try "bad duration" "supd.conf:8: .*'stop_timeout'" <<EOF
+try "bad duration" "supd.conf:@2: .*'stop_timeout'" <<EOF
 [container:a]
 stop_timeout = 10 parsecs
 rootfs = $ROOTFS
 command = /bin/true
 EOF
-try "missing rootfs" "supd.conf:7: .*rootfs" <<EOF
+try "missing rootfs" "supd.conf:@1: .*rootfs" <<EOF
 [container:a]
 command = /bin/true
 EOF
-try "missing command" "supd.conf:7: .*command" <<EOF
+try "missing command" "supd.conf:@1: .*command" <<EOF
 [container:a]
 rootfs = $ROOTFS
 EOF
-try "rootfs not a directory" "supd.conf:8: .*not a directory" <<EOF
+try "rootfs not a directory" "supd.conf:@2: .*not a directory" <<EOF
 [container:a]
 rootfs = $CONF
 command = /bin/true
 EOF
-try "invalid name" "supd.conf:7: .*\.\./x" <<EOF
+try "invalid name" "supd.conf:@1: .*\.\./x" <<EOF
 [container:../x]
 rootfs = $ROOTFS
 command = /bin/true
 EOF
-try "bad quoting" "supd.conf:9: .*'command'.*quote" <<EOF
+try "bad quoting" "supd.conf:@3: .*'command'.*quote" <<EOF
 [container:a]
 rootfs = $ROOTFS
 command = /bin/sh -c "echo hi

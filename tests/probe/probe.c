@@ -10,6 +10,11 @@
  *   ignore-term       from now on SIGTERM is caught, printed and ignored
  *   echo TEXT         print TEXT
  *   stderr TEXT       print TEXT on stderr
+ *   eat MB            allocate and touch MB MiB, 1 MiB at a time (OOM bait)
+ *   child-eat MB      fork a child that eats MB MiB; wait for it and print
+ *                     how it ended ("child-ended signal=9")
+ *   forks N           fork N children that sleep; print "forked=K failed=F"
+ *   spin S            burn CPU for S seconds
  *
  * Output is flushed after each action so the log file shows it at once. */
 #include <dirent.h>
@@ -19,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -129,6 +135,65 @@ static void report(void)
 	printf("report-done\n");
 }
 
+static void eat(long mb)
+{
+	for (long i = 0; i < mb; i++) {
+		char *p = malloc(1 << 20);
+		if (!p) {
+			printf("malloc-failed at %ld MiB\n", i);
+			return;
+		}
+		memset(p, 1, 1 << 20);
+	}
+	printf("ate %ld MiB\n", mb);
+}
+
+static void child_eat(long mb)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		eat(mb);
+		fflush(stdout);
+		_exit(0);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	if (WIFSIGNALED(status))
+		printf("child-ended signal=%d\n", WTERMSIG(status));
+	else
+		printf("child-ended exit=%d\n", WEXITSTATUS(status));
+}
+
+static void forks(long n)
+{
+	long ok = 0, failed = 0;
+	for (long i = 0; i < n; i++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			pause();
+			_exit(0);
+		}
+		if (pid < 0)
+			failed++;
+		else
+			ok++;
+	}
+	printf("forked=%ld failed=%ld\n", ok, failed);
+}
+
+static void spin(double s)
+{
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	volatile unsigned long x = 0;
+	do {
+		for (int i = 0; i < 100000; i++)
+			x += (unsigned long)i;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9 < s);
+	printf("spun %.1f s\n", s);
+}
+
 static void sleep_seconds(double s)
 {
 	struct timespec ts = { .tv_sec = (time_t)s, .tv_nsec = (long)((s - (double)(time_t)s) * 1e9) };
@@ -163,6 +228,14 @@ int main(int argc, char **argv)
 			signal(SIGTERM, on_term_ignore);
 		else if (!strcmp(a, "echo") && arg)
 			printf("%s\n", argv[++i]);
+		else if (!strcmp(a, "eat") && arg)
+			eat(atol(argv[++i]));
+		else if (!strcmp(a, "child-eat") && arg)
+			child_eat(atol(argv[++i]));
+		else if (!strcmp(a, "forks") && arg)
+			forks(atol(argv[++i]));
+		else if (!strcmp(a, "spin") && arg)
+			spin(atof(argv[++i]));
 		else if (!strcmp(a, "stderr") && arg)
 			fprintf(stderr, "%s\n", argv[++i]);
 		else {

@@ -873,8 +873,10 @@ static void test_error_supd(void **state)
 	expect_error(f, "[supd]\nlog_dir = ./log\n", 2, "key 'log_dir'", "not an absolute path");
 	expect_error(f, "[supd]\ndb = sup.db\n", 2, "key 'db'", "not an absolute path");
 	expect_error(f, "[supd]\nsocket = s.sock\n", 2, "key 'socket'", "not an absolute path");
-	expect_error(f, "[supd]\ncgroup_parent = sup\n", 2, "key 'cgroup_parent'",
-		     "'sup' is neither 'auto' nor an absolute path");
+	expect_error(f, "[supd]\ncgroup_parent = ../escape\n", 2, "key 'cgroup_parent'",
+		     "'../escape' is neither 'auto', an absolute cgroup path, nor a group");
+	expect_error(f, "[supd]\ncgroup_parent = a//b\n", 2, "key 'cgroup_parent'", "neither 'auto'");
+	expect_error(f, "[supd]\ncgroup_parent = a b\n", 2, "key 'cgroup_parent'", "neither 'auto'");
 
 	memset(longdir, 'd', sizeof(longdir) - 1);
 	longdir[sizeof(longdir) - 1] = 0;

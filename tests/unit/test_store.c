@@ -676,6 +676,11 @@ static void test_run_begin_end(void **state)
 	/* wrong container: no such run */
 	assert_int_equal(store_run_end(s, "other", id2, &end2), -ENOENT);
 	assert_int_equal(get(s, "web").current_run, id2);
+	/* the kill is counted when it is seen, the run end does not count it again */
+	assert_int_equal(store_record_oom(s, "web", id2, 1, T0 + 8990, "oom_kill 1"), 0);
+	assert_int_equal(store_record_oom(s, "web", id2, 0, T0 + 8990, "none"), -EINVAL);
+	assert_int_equal(store_record_oom(s, "nosuch", id2, 1, T0 + 8990, "x"), -ENOENT);
+	assert_int_equal(get(s, "web").oom_kills, 1);
 	assert_int_equal(store_run_end(s, "web", id2, &end2), 0);
 	assert_int_equal(store_run_end(s, "web", id2, &end2), -ENOENT);
 	c = get(s, "web");
@@ -966,8 +971,8 @@ static void test_dashboard_fixture(void **state)
 		struct store_run_end end = { .ended_at_ms = at + 600000, .exit_code = -1, .signal = 9,
 					     .oom_killed = true, .reason = "oom-killed",
 					     .state = "oom-killed" };
+		assert_int_equal(store_record_oom(s, "db", id, 1, end.ended_at_ms, "memory.max 64M"), 0);
 		assert_int_equal(store_run_end(s, "db", id, &end), 0);
-		assert_int_equal(store_event(s, end.ended_at_ms, "db", "oom-kill", "memory.max 64M"), 0);
 		assert_int_equal(store_count_restart(s, "db"), 0);
 		assert_int_equal(store_event(s, end.ended_at_ms, "db", "restart-scheduled", "in 100ms"), 0);
 	}

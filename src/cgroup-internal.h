@@ -1,0 +1,50 @@
+/* cgroup-internal.h - state shared by cgroup.c, cgroup_v1.c and
+ * cgroup_v2.c; nothing outside them includes it. */
+#pragma once
+
+#include <limits.h>
+
+#include "cgroup.h"
+
+enum { CG_V1_MEMORY, CG_V1_CPU, CG_V1_PIDS, CG_V1_FREEZER, _CG_V1_MAX };
+
+struct cgroup_hier {
+	const char *controller; /* v1 controller name; "" for v2 */
+	char base_dir[PATH_MAX];/* filesystem path of the base group */
+	int base_fd;            /* O_DIRECTORY fd of it, -1 if this hierarchy is unused */
+	bool created;           /* we made base_dir, so we remove it */
+};
+
+struct cgroup_manager {
+	const struct cgroup_ops *ops;
+	char base_path[PATH_MAX]; /* cgroup path of the base, for display */
+	struct cgroup_hier h[_CG_V1_MAX]; /* v2 uses h[0] only */
+	int n_hier;
+};
+
+struct cgroup {
+	struct cgroup_manager *m;
+	char name[128];
+	char path[PATH_MAX + 130];/* display: base_path/name */
+	int fd[_CG_V1_MAX];       /* group dir per hierarchy, -1 if unused */
+	int oom_fd;               /* v1: eventfd; v2: -1 */
+	int oom_control_fd;       /* v1: memory.oom_control kept open for the eventfd registration */
+};
+
+extern const struct cgroup_ops cgroup_v1_ops;
+extern const struct cgroup_ops cgroup_v2_ops;
+
+/* Shared helpers (cgroup.c). */
+int cgroup_mkdir_at(int dirfd, const char *name, int *ret_fd);
+int cgroup_kill_procs_at(int dirfd);
+int cgroup_rmdir_at(int dirfd, const char *name);
+void cgroup_free_common(struct cgroup *cg);
+struct cgroup *cgroup_alloc(struct cgroup_manager *m, const char *name);
+/* Resolve cgroup_parent against own ("auto" -> own/sup). ret is a cgroup path. */
+int cgroup_resolve_base(const char *own, const char *parent, char *ret, size_t size);
+/* mkdir -p for a path below a hierarchy mount; sets *ret_created if the last component was made. */
+int cgroup_mkdir_p(const char *dir, bool *ret_created);
+
+/* Backend set-up, called by cgroup_open() with m zeroed and fds at -1. */
+int cgroup_v2_open(struct cgroup_manager *m, const char *root, const char *parent, struct sup_err *err);
+int cgroup_v1_open(struct cgroup_manager *m, const char *root, const char *parent, struct sup_err *err);
