@@ -47,6 +47,7 @@ struct sv_run {
 	struct cgroup *cg;          /* the run's cgroup, created for it and removed after it */
 	struct oomwatch *oom;       /* memory.events / eventfd watch of cg */
 	uint64_t oom_kill_seen;     /* cg's oom_kill counter when last read */
+	uint64_t oom_group_kill_seen; /* and its oom_group_kill counter */
 	uint64_t oom_kills;         /* OOM kills counted in this run */
 	uv_timer_t oom_recheck;     /* re-read shortly after a notification that showed no kill yet */
 	unsigned oom_recheck_ms;    /* next re-read delay, doubled up to OOM_RECHECK_MAX_MS */
@@ -149,7 +150,14 @@ static uint64_t sv_account_oom(struct container *c, struct sv_run *run)
 	if (now.oom_kill <= run->oom_kill_seen)
 		return 0;
 	uint64_t delta = now.oom_kill - run->oom_kill_seen;
+	uint64_t group_delta = now.oom_group_kill - run->oom_group_kill_seen;
 	run->oom_kill_seen = now.oom_kill;
+	run->oom_group_kill_seen = now.oom_group_kill;
+	/* A group kill (memory.oom.group) counts its victim twice in oom_kill:
+	 * once as the chosen victim, once more while killing every member. One
+	 * process killed must count once. */
+	if (group_delta > 0 && delta > group_delta)
+		delta -= group_delta;
 	run->oom_kills += delta;
 	char detail[256];
 	snprintf(detail, sizeof(detail), "%llu process(es) killed; cgroup %s oom_kill %llu oom %llu oom_group_kill %llu",
@@ -415,8 +423,10 @@ static void sv_enter_starting(struct container *c)
 	/* The baseline first, then the watch: a kill between the two is seen
 	 * as a rise at the next read, never lost (pitfall 9). */
 	struct cgroup_oom_counts base;
-	if (ops->read_oom(run->cg, &base) == 0)
+	if (ops->read_oom(run->cg, &base) == 0) {
 		run->oom_kill_seen = base.oom_kill;
+		run->oom_group_kill_seen = base.oom_group_kill;
+	}
 	uv_timer_init(&d->loop, &run->oom_recheck);
 	run->oom_recheck.data = run;
 	run->oom_timer_inited = true;

@@ -66,7 +66,11 @@ H=$(cat "$LOGDIR/hostnet.log")
 hval() { printf '%s\n' "$H" | sed -n "s/^$1=//p"; }
 check "hostname key is honoured" other-name "$(hval hostname)"
 check "network=host sees the host's interfaces" "$(sed -n 's/^ *\([^:]*\):.*/\1/p' /proc/net/dev | sort | tr '\n' ' ')" "$(hval iface | sort | tr '\n' ' ')"
-check_match "network=host has the host's resolv.conf mounted" '^/etc/resolv.conf ' "$(hval mount)"
+for f in /etc/resolv.conf /etc/hosts; do
+	if [ -e "$f" ]; then
+		check_match "network=host has the host's $f mounted" "^$f " "$(hval mount)"
+	fi
+done
 hpid=$(q "SELECT pid FROM containers WHERE name='hostnet'")
 check "network=host shares the host's net namespace" "$(readlink /proc/self/ns/net)" "$(readlink /proc/$hpid/ns/net)"
 finish

@@ -28,9 +28,9 @@ wait_until 5 "b's children exist" test -n "$(cat /proc/$bpid/task/*/children 2>/
 bkids=$(cat /proc/$bpid/task/*/children)
 check "b has two children" 2 "$(echo $bkids | wc -w)"
 
-t0=$(date +%s%N)
+t0=$(now_ns)
 stop_supd
-ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+ms=$(( ($(now_ns) - t0) / 1000000 ))
 check "supd exits 0 after SIGTERM" 0 "$SUPD_STATUS"
 [ $ms -lt 5000 ] && pass "shutdown took ${ms} ms" || fail "shutdown took ${ms} ms"
 for p in $pids $bkids; do

@@ -31,18 +31,18 @@ wait_until 10 "polite ready" log_has polite ready
 wait_until 10 "stubborn ready" log_has stubborn ready
 wait_until 10 "hup ready" log_has hup ready
 
-t0=$(date +%s%N)
+t0=$(now_ns)
 out=$(ctl stop polite)
-ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+ms=$(( ($(now_ns) - t0) / 1000000 ))
 check "stop of polite succeeds" "polite stopped" "$out"
 check "state after stop" stopped "$(q "SELECT state FROM containers WHERE name='polite'")"
 check "polite got its stop signal" 1 "$(grep -c got-term "$LOGDIR/polite.log")"
 check "polite exit code recorded" 7 "$(q "SELECT exit_code FROM runs WHERE container='polite'")"
 [ $ms -lt 3000 ] && pass "polite stopped promptly (${ms} ms)" || fail "polite took ${ms} ms to stop"
 
-t0=$(date +%s%N)
+t0=$(now_ns)
 ctl stop stubborn >/dev/null
-ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+ms=$(( ($(now_ns) - t0) / 1000000 ))
 check "stubborn saw SIGTERM and ignored it" 1 "$(grep -c ignored-term "$LOGDIR/stubborn.log")"
 check "stubborn was SIGKILLed" 9 "$(q "SELECT signal FROM runs WHERE container='stubborn'")"
 [ $ms -ge 1000 ] && [ $ms -lt 4000 ] && pass "SIGKILL came after stop_timeout (${ms} ms)" || fail "stubborn stop took ${ms} ms, want 1000..4000"
