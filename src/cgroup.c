@@ -89,6 +89,20 @@ int cgroup_parse_oom_control(const char *text, struct cgroup_oom_counts *ret)
 	return parse_flat_keyed(text, keys, vals, ELEMENTSOF(keys));
 }
 
+/* mountinfo writes space, tab, newline and backslash as \ooo (proc(5)). */
+static void unescape_octal(char *s)
+{
+	char *w = s;
+	for (const char *r = s; *r; w++) {
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' && r[3] <= '7') {
+			*w = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+			r += 4;
+		} else
+			*w = *r++;
+	}
+	*w = 0;
+}
+
 int cgroup_parse_v1_mount(const char *mountinfo, const char *controller, char *ret, size_t size)
 {
 	for (const char *line = mountinfo; line && *line;) {
@@ -106,6 +120,7 @@ int cgroup_parse_v1_mount(const char *mountinfo, const char *controller, char *r
 			continue;
 		for (char *save = NULL, *opt = strtok_r(superopts, ",", &save); opt; opt = strtok_r(NULL, ",", &save))
 			if (!strcmp(opt, controller)) {
+				unescape_octal(point);
 				if (strlen(point) + 1 > size)
 					return -ENAMETOOLONG;
 				strcpy(ret, point);

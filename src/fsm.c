@@ -12,7 +12,15 @@
  *          │  └────────EXIT──────── stopping ◄────────────────────────────────┘ (back to starting)
  *          │        sv_enter_ended()  │  ▲  sv_enter_stopping()
  *          │                          └──┘ STOP_TIMEOUT: SIGKILL (sv_kill_all)
- *          └─ backoff ──STOP──► stopped  (sv_cancel_restart)
+ *          └─ backoff ──STOP──► stopped  (CANCEL_RESTART)
+ *
+ * Also: starting + STOP -> stopping (the half-set-up child is signalled);
+ * backoff + START -> starting at once (an operator does not wait out the
+ * delay); stopping + EXEC_FAILED -> failure noted, the exit completes it.
+ * "none" marks events that are stale or redundant in a state (a timer that
+ * fired after its cause was gone, a second stop); "reject" marks requests
+ * or process events that cannot happen there. Both do nothing; the
+ * difference documents intent for readers and tests.
  *
  * Invariants (checked by sv_assert_invariants() in supervisor.c):
  *   starting, running, stopping: pid > 0, pidfd >= 0, a run row is open.

@@ -10,10 +10,14 @@
 #include "macro.h"
 #include "restart.h"
 
+/* The ring need not outgrow this: a burst beyond it can never be exceeded
+ * by what the ring holds, which is the right answer for so large a limit. */
+#define RESTART_RING_MAX 100000
+
 void restart_tracker_init(struct restart_tracker *t, uint32_t start_limit_burst)
 {
 	memset(t, 0, sizeof(*t));
-	t->cap = start_limit_burst + 1;
+	t->cap = (start_limit_burst < RESTART_RING_MAX ? start_limit_burst : RESTART_RING_MAX) + 1;
 	t->failures = xcalloc(t->cap, sizeof(*t->failures));
 }
 
@@ -38,8 +42,11 @@ uint64_t restart_backoff_ms(uint64_t base_ms, uint64_t max_ms, uint32_t n, uint3
 		d = d > UINT64_MAX / 2 ? UINT64_MAX : d * 2;
 	if (d > max_ms)
 		d = max_ms;
-	/* up to +10%: random % 1001 per mille of a tenth */
-	return d + d * (random % 1001) / 10000;
+	/* Up to +10%: (random % 1001) ten-thousandths of d, split so that
+	 * nothing overflows, and saturating at UINT64_MAX. */
+	uint64_t k = random % 1001;
+	uint64_t jitter = d / 10000 * k + d % 10000 * k / 10000;
+	return d > UINT64_MAX - jitter ? UINT64_MAX : d + jitter;
 }
 
 uint32_t restart_failures_in_window(const struct restart_tracker *t, uint64_t window_ms, int64_t now_ms)
@@ -47,7 +54,8 @@ uint32_t restart_failures_in_window(const struct restart_tracker *t, uint64_t wi
 	uint32_t k = 0;
 	for (uint32_t i = 0; i < t->n; i++) {
 		int64_t at = t->failures[(t->head + t->cap - 1 - i) % t->cap];
-		if (now_ms - at <= (int64_t)window_ms)
+		/* Unsigned: a window beyond INT64_MAX ms must not turn negative. */
+		if (at >= now_ms || (uint64_t)(now_ms - at) <= window_ms)
 			k++;
 	}
 	return k;
@@ -65,8 +73,8 @@ enum restart_verdict restart_decide(const struct container_config *cfg, struct r
 				    const struct restart_outcome *o, uint32_t random, uint64_t *ret_delay_ms)
 {
 	*ret_delay_ms = 0;
-	int64_t ran = o->ended_at_ms - o->started_at_ms;
-	if (ran >= (int64_t)cfg->restart_reset_ms)
+	uint64_t ran = o->ended_at_ms > o->started_at_ms ? (uint64_t)(o->ended_at_ms - o->started_at_ms) : 0;
+	if (ran >= cfg->restart_reset_ms)
 		t->unhealthy_runs = 0;
 	if (o->failed)
 		record_failure(t, o->ended_at_ms);

@@ -707,7 +707,7 @@ void sv_handle_event(struct container *c, enum sv_event ev)
 		break;
 	case SV_ACT_SPAWN:
 		uv_timer_stop(&c->timer);
-		if (c->state == SV_BACKOFF) {
+		if (ev == SV_EV_RESTART_DUE) { /* an operator's start is not a restart */
 			int r = store_count_restart(c->d->store, c->cfg->name);
 			if (r < 0)
 				log_warning("container '%s': counting restart: %s, ignoring", c->cfg->name, strerror(-r));

@@ -13,6 +13,9 @@
  *   eat MB            allocate and touch MB MiB, 1 MiB at a time (OOM bait)
  *   child-eat MB      fork a child that eats MB MiB; wait for it and print
  *                     how it ended ("child-ended signal=9")
+ *   eat-ts MB         like eat, but first print "tag=T start=US" and before
+ *                     each MiB "tag=T ts=US" (T random per run, US wall
+ *                     clock in microseconds): the OOM benchmark's clock
  *   forks N           fork N children that sleep; print "forked=K failed=F"
  *   spin S            burn CPU for S seconds
  *
@@ -148,6 +151,32 @@ static void eat(long mb)
 	printf("ate %ld MiB\n", mb);
 }
 
+static long long now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void eat_timestamped(long mb)
+{
+	unsigned tag = 0;
+	FILE *f = fopen("/dev/urandom", "r");
+	if (f) {
+		if (fread(&tag, sizeof(tag), 1, f) != 1)
+			tag = (unsigned)now_us();
+		fclose(f);
+	}
+	printf("tag=%08x start=%lld\n", tag, now_us());
+	for (long i = 0; i < mb; i++) {
+		printf("tag=%08x ts=%lld\n", tag, now_us());
+		char *p = malloc(1 << 20);
+		if (!p)
+			return;
+		memset(p, 1, 1 << 20);
+	}
+}
+
 static void child_eat(long mb)
 {
 	pid_t pid = fork();
@@ -230,6 +259,8 @@ int main(int argc, char **argv)
 			printf("%s\n", argv[++i]);
 		else if (!strcmp(a, "eat") && arg)
 			eat(atol(argv[++i]));
+		else if (!strcmp(a, "eat-ts") && arg)
+			eat_timestamped(atol(argv[++i]));
 		else if (!strcmp(a, "child-eat") && arg)
 			child_eat(atol(argv[++i]));
 		else if (!strcmp(a, "forks") && arg)
