@@ -38,6 +38,10 @@ extern const struct cgroup_ops cgroup_v2_ops;
 int cgroup_mkdir_at(int dirfd, const char *name, int *ret_fd);
 int cgroup_kill_procs_at(int dirfd);
 int cgroup_rmdir_at(int dirfd, const char *name);
+/* cgroup.procs of the group at dirfd lists no process. */
+bool cgroup_is_empty_at(int dirfd);
+/* A file holding one decimal number (memory.current, ...). */
+int cgroup_read_u64_at(int dirfd, const char *file, uint64_t *ret);
 void cgroup_free_common(struct cgroup *cg);
 struct cgroup *cgroup_alloc(struct cgroup_manager *m, const char *name);
 /* Resolve cgroup_parent against own ("auto" -> own/sup). ret is a cgroup path. */

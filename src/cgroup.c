@@ -198,6 +198,27 @@ int cgroup_rmdir_at(int dirfd, const char *name)
 	return 0;
 }
 
+bool cgroup_is_empty_at(int dirfd)
+{
+	char buf[64];
+	return fd_read_file_at(dirfd, "cgroup.procs", buf, sizeof(buf)) == 0;
+}
+
+int cgroup_read_u64_at(int dirfd, const char *file, uint64_t *ret)
+{
+	char buf[64];
+	ssize_t n = fd_read_file_at(dirfd, file, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(buf, &end, 10);
+	if (errno || end == buf)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
 struct cgroup *cgroup_alloc(struct cgroup_manager *m, const char *name)
 {
 	struct cgroup *cg = xcalloc(1, sizeof(*cg));

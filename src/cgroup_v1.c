@@ -195,12 +195,6 @@ static bool v1_is_removed(struct cgroup *cg)
 	return faccessat(cg->fd[CG_V1_MEMORY], "cgroup.event_control", F_OK, 0) < 0 && errno == ENOENT;
 }
 
-static bool group_is_empty(int fd)
-{
-	char buf[64];
-	return fd_read_file_at(fd, "cgroup.procs", buf, sizeof(buf)) == 0;
-}
-
 static int v1_kill_all(struct cgroup *cg)
 {
 	/* Freeze first so nothing can fork between reading cgroup.procs and the
@@ -216,21 +210,16 @@ static int v1_kill_all(struct cgroup *cg)
 		(void)fd_write_file_at(freezer, "freezer.state", "THAWED");
 	/* Killed processes leave the group once they have exited; give them a
 	 * moment (bounded: this runs on the loop). */
-	for (int i = 0; i < 50 && !group_is_empty(cg->fd[CG_V1_MEMORY]); i++) {
+	for (int i = 0; i < 50 && !cgroup_is_empty_at(cg->fd[CG_V1_MEMORY]); i++) {
 		struct timespec ts = { 0, 1000000 };
 		nanosleep(&ts, NULL);
 	}
-	return group_is_empty(cg->fd[CG_V1_MEMORY]) ? 0 : -EBUSY;
+	return cgroup_is_empty_at(cg->fd[CG_V1_MEMORY]) ? 0 : -EBUSY;
 }
 
 static int v1_memory_current(struct cgroup *cg, uint64_t *ret)
 {
-	char buf[64];
-	ssize_t n = fd_read_file_at(cg->fd[CG_V1_MEMORY], "memory.usage_in_bytes", buf, sizeof(buf));
-	if (n < 0)
-		return (int)n;
-	*ret = strtoull(buf, NULL, 10);
-	return 0;
+	return cgroup_read_u64_at(cg->fd[CG_V1_MEMORY], "memory.usage_in_bytes", ret);
 }
 
 static const char *v1_path(const struct cgroup *cg)

@@ -177,13 +177,6 @@ static bool v2_is_removed(struct cgroup *cg)
 	return false;
 }
 
-static bool group_is_empty(int fd)
-{
-	char buf[64];
-	ssize_t n = fd_read_file_at(fd, "cgroup.procs", buf, sizeof(buf));
-	return n == 0;
-}
-
 static int v2_kill_all(struct cgroup *cg)
 {
 	/* cgroup.kill (5.14) kills the subtree atomically, forks included;
@@ -194,17 +187,12 @@ static int v2_kill_all(struct cgroup *cg)
 			;
 	else if (r < 0)
 		return r;
-	return group_is_empty(cg->fd[0]) ? 0 : -EBUSY;
+	return cgroup_is_empty_at(cg->fd[0]) ? 0 : -EBUSY;
 }
 
 static int v2_memory_current(struct cgroup *cg, uint64_t *ret)
 {
-	char buf[64];
-	ssize_t n = fd_read_file_at(cg->fd[0], "memory.current", buf, sizeof(buf));
-	if (n < 0)
-		return (int)n;
-	*ret = strtoull(buf, NULL, 10);
-	return 0;
+	return cgroup_read_u64_at(cg->fd[0], "memory.current", ret);
 }
 
 static int v2_destroy(struct cgroup *cg)

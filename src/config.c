@@ -31,6 +31,7 @@
 #include <sys/un.h>
 
 #include "config.h"
+#include "fd.h"
 #include "macro.h"
 #include "parse.h"
 
@@ -871,31 +872,7 @@ static int parse_text(struct parser *p, const char *file, bool is_main, const ch
 
 static int read_fd(int fd, char **ret, size_t *ret_len)
 {
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, size = 0;
-
-	for (;;) {
-		ssize_t k;
-		if (len == size) {
-			if (size >= CONFIG_FILE_MAX)
-				return -EFBIG;
-			size = size ? 2 * size : 4096;
-			buf = xrealloc(buf, size + 1);
-		}
-		k = read(fd, buf + len, size - len);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (k == 0)
-			break;
-		len += (size_t)k;
-	}
-	buf[len] = 0;
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
+	return fd_read_all(fd, CONFIG_FILE_MAX, ret, ret_len);
 }
 
 /* Open a config file. O_NONBLOCK because a FIFO matched by an include glob

@@ -44,6 +44,33 @@ ssize_t fd_read_file_at(int dirfd, const char *path, char *buf, size_t size)
 	return (ssize_t)got;
 }
 
+int fd_read_all(int fd, size_t max, char **ret, size_t *ret_len)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, size = 0;
+	for (;;) {
+		if (len == size) {
+			if (size >= max)
+				return -EFBIG;
+			size = size ? 2 * size : 4096;
+			buf = xrealloc(buf, size + 1);
+		}
+		ssize_t k = read(fd, buf + len, size - len);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (k == 0)
+			break;
+		len += (size_t)k;
+	}
+	buf[len] = 0;
+	*ret = TAKE_PTR(buf);
+	*ret_len = len;
+	return 0;
+}
+
 int fd_write_file_at(int dirfd, const char *path, const char *s)
 {
 	_cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_TRUNC | O_CLOEXEC);

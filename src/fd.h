@@ -11,6 +11,10 @@ int fd_write_all(int fd, const void *buf, size_t n);
  * Returns bytes read or -errno. */
 ssize_t fd_read_file_at(int dirfd, const char *path, char *buf, size_t size);
 
+/* Read all of fd into a new NUL-terminated buffer (*ret, free()), growing
+ * it as needed up to max bytes (-EFBIG beyond). *ret_len gets the length. */
+int fd_read_all(int fd, size_t max, char **ret, size_t *ret_len);
+
 /* Write the string to dirfd/path (O_WRONLY|O_TRUNC, no create). 0 or -errno. */
 int fd_write_file_at(int dirfd, const char *path, const char *s);
 
