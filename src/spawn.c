@@ -134,9 +134,26 @@ int spawn_clone(const struct spawn_request *req, struct spawn_child *ret, struct
 	sigset_t all, old;
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
-	long pid = sys_clone3(&ca);
-	if (pid == 0)
-		child_main(&a); /* never returns */
+	long pid;
+	for (;;) {
+		pid = sys_clone3(&ca);
+		if (pid == 0)
+			child_main(&a); /* never returns */
+		/* Kernels before 5.7 reject CLONE_INTO_CGROUP, before 5.5
+		 * CLONE_CLEAR_SIGHAND (EINVAL, or E2BIG for the larger struct):
+		 * drop them one at a time; the caller attaches the child then,
+		 * and the child resets its signal handlers itself anyway. */
+		if (pid < 0 && (errno == EINVAL || errno == E2BIG) && (ca.flags & CLONE_INTO_CGROUP)) {
+			ca.flags &= ~CLONE_INTO_CGROUP;
+			ca.cgroup = 0;
+			continue;
+		}
+		if (pid < 0 && errno == EINVAL && (ca.flags & CLONE_CLEAR_SIGHAND)) {
+			ca.flags &= ~CLONE_CLEAR_SIGHAND;
+			continue;
+		}
+		break;
+	}
 	int clone_errno = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {
@@ -146,6 +163,7 @@ int spawn_clone(const struct spawn_request *req, struct spawn_child *ret, struct
 
 	ret->pid = (pid_t)pid;
 	ret->pidfd = pidfd;
+	ret->in_cgroup = (ca.flags & CLONE_INTO_CGROUP) != 0;
 	ret->sync_fd = TAKE_FD(sync_pipe[1]);
 	ret->err_fd = TAKE_FD(err_pipe[0]);
 	ret->starttime = 0;

@@ -8,6 +8,7 @@
  * succeeded. Returns -errno, never logs. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -29,6 +30,7 @@ struct spawn_child {
 	int sync_fd;         /* write end; spawn_release() closes it */
 	int err_fd;          /* read end, non-blocking, O_CLOEXEC; owned by the caller */
 	uint64_t starttime;  /* /proc/PID/stat field 22, for PID-reuse checks */
+	bool in_cgroup;      /* cloned into req->cgroup_fd; else the caller must attach it */
 };
 
 /* Clone the child into its namespaces. On success the child waits for

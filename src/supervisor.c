@@ -415,7 +415,7 @@ static void sv_enter_starting(struct container *c)
 
 	/* Without CLONE_INTO_CGROUP (v1) the child waits until it is moved. */
 	bool go = true;
-	if (req.cgroup_fd < 0 && (r = ops->attach(run->cg, run->pid)) < 0) {
+	if (!child.in_cgroup && (r = ops->attach(run->cg, run->pid)) < 0) {
 		run->has_failure = true;
 		run->failure = (struct child_report){ .step = CHILD_STEP_CGROUP_ATTACH, .error = -r };
 		go = false;
