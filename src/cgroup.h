@@ -45,10 +45,12 @@ struct cgroup_ops {
 	const char *name; /* "v2", "v1" */
 	/* Create the container group NAME below the base with limits applied. */
 	int (*create)(struct cgroup_manager *m, const char *name, const struct cgroup_limits *l, struct cgroup **ret, struct sup_err *err);
-	/* An fd for clone3(CLONE_INTO_CGROUP), or -1: then attach() the child. */
+	/* An fd for clone3(CLONE_INTO_CGROUP), or -1: then the child moves itself. */
 	int (*clone_fd)(struct cgroup *cg);
-	/* Move pid into the group (every hierarchy). */
-	int (*attach)(struct cgroup *cg, pid_t pid);
+	/* Open cgroup.procs of the group in every hierarchy for writing (at most
+	 * max fds, O_CLOEXEC, the caller closes them): a child writes "0" to each
+	 * to move itself in. Returns how many. */
+	int (*procs_fds)(struct cgroup *cg, int *ret_fds, int max);
 	/* Where OOM kills are announced; valid until destroy(). */
 	int (*oom_source)(struct cgroup *cg, struct cgroup_oom_source *ret);
 	/* Read the OOM counters now. */

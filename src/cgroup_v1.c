@@ -139,18 +139,22 @@ static int v1_clone_fd(struct cgroup *cg)
 	return -1; /* CLONE_INTO_CGROUP takes only v2 groups */
 }
 
-static int v1_attach(struct cgroup *cg, pid_t pid)
+static int v1_procs_fds(struct cgroup *cg, int *ret_fds, int max)
 {
-	char s[32];
-	snprintf(s, sizeof(s), "%d", (int)pid);
+	int n = 0;
 	for (int i = 0; i < _CG_V1_MAX; i++) {
 		if (cg->fd[i] < 0)
 			continue;
-		int r = fd_write_file_at(cg->fd[i], "cgroup.procs", s);
-		if (r < 0)
+		int fd = n < max ? openat(cg->fd[i], "cgroup.procs", O_WRONLY | O_CLOEXEC) : -1;
+		if (fd < 0) {
+			int r = n < max ? -errno : -ENOBUFS;
+			while (n > 0)
+				close(ret_fds[--n]);
 			return r;
+		}
+		ret_fds[n++] = fd;
 	}
-	return 0;
+	return n;
 }
 
 static int v1_oom_source(struct cgroup *cg, struct cgroup_oom_source *ret)
@@ -231,7 +235,7 @@ const struct cgroup_ops cgroup_v1_ops = {
 	.name = "v1",
 	.create = v1_create,
 	.clone_fd = v1_clone_fd,
-	.attach = v1_attach,
+	.procs_fds = v1_procs_fds,
 	.oom_source = v1_oom_source,
 	.read_oom = v1_read_oom,
 	.is_removed = v1_is_removed,

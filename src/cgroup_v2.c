@@ -148,11 +148,12 @@ static int v2_clone_fd(struct cgroup *cg)
 	return cg->fd[0];
 }
 
-static int v2_attach(struct cgroup *cg, pid_t pid)
+static int v2_procs_fds(struct cgroup *cg, int *ret_fds, int max)
 {
-	char s[32];
-	snprintf(s, sizeof(s), "%d", (int)pid);
-	return fd_write_file_at(cg->fd[0], "cgroup.procs", s);
+	if (max < 1)
+		return -ENOBUFS;
+	ret_fds[0] = openat(cg->fd[0], "cgroup.procs", O_WRONLY | O_CLOEXEC);
+	return ret_fds[0] < 0 ? -errno : 1;
 }
 
 static int v2_oom_source(struct cgroup *cg, struct cgroup_oom_source *ret)
@@ -209,7 +210,7 @@ const struct cgroup_ops cgroup_v2_ops = {
 	.name = "v2",
 	.create = v2_create,
 	.clone_fd = v2_clone_fd,
-	.attach = v2_attach,
+	.procs_fds = v2_procs_fds,
 	.oom_source = v2_oom_source,
 	.read_oom = v2_read_oom,
 	.is_removed = v2_is_removed,

@@ -28,6 +28,7 @@
 static const char *const child_step_names[] = {
 	[CHILD_STEP_FDS] = "fds",
 	[CHILD_STEP_SIGNALS] = "signals",
+	[CHILD_STEP_CGROUP_ATTACH] = "cgroup-attach",
 	[CHILD_STEP_SYNC] = "sync",
 	[CHILD_STEP_CGROUP_NS] = "cgroup-namespace",
 	[CHILD_STEP_STDIO] = "stdio",
@@ -47,7 +48,6 @@ static const char *const child_step_names[] = {
 	[CHILD_STEP_SETUID] = "setuid",
 	[CHILD_STEP_WORKDIR] = "workdir",
 	[CHILD_STEP_EXECVE] = "execve",
-	[CHILD_STEP_CGROUP_ATTACH] = "cgroup-attach",
 };
 static_assert(ELEMENTSOF(child_step_names) == _CHILD_STEP_MAX, "child_step_names");
 
@@ -74,10 +74,13 @@ static int cmp_int(const void *x, const void *y)
  * until our own execve. */
 static int close_foreign_fds(const struct child_args *a)
 {
-	int keep[] = { a->sync_fd, a->err_fd, a->stdin_fd, a->stdout_fd, a->stderr_fd };
-	qsort(keep, ELEMENTSOF(keep), sizeof(int), cmp_int);
+	int keep[5 + CHILD_MAX_ATTACH_FDS] = { a->sync_fd, a->err_fd, a->stdin_fd, a->stdout_fd, a->stderr_fd };
+	size_t n_keep = 5;
+	for (int i = 0; i < a->n_attach_fds; i++)
+		keep[n_keep++] = a->attach_fds[i];
+	qsort(keep, n_keep, sizeof(int), cmp_int);
 	unsigned lo = 3;
-	for (size_t i = 0; i < ELEMENTSOF(keep); i++) {
+	for (size_t i = 0; i < n_keep; i++) {
 		if (keep[i] < (int)lo) {
 			continue;
 		}
@@ -204,6 +207,14 @@ _Noreturn void child_main(const struct child_args *a)
 	step = CHILD_STEP_SIGNALS;
 	if ((r = reset_signals()) < 0)
 		goto fail;
+	step = CHILD_STEP_CGROUP_ATTACH;
+	for (int i = 0; i < a->n_attach_fds; i++) {
+		if (write(a->attach_fds[i], "0", 1) != 1) {
+			r = -errno;
+			goto fail;
+		}
+		close(a->attach_fds[i]);
+	}
 	step = CHILD_STEP_SYNC;
 	if ((r = wait_for_parent(a->sync_fd)) < 0)
 		_exit(CHILD_EXIT_SETUP); /* no one to report to */

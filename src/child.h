@@ -16,6 +16,7 @@
 enum child_step {
 	CHILD_STEP_FDS,
 	CHILD_STEP_SIGNALS,
+	CHILD_STEP_CGROUP_ATTACH,
 	CHILD_STEP_SYNC,
 	CHILD_STEP_CGROUP_NS,
 	CHILD_STEP_STDIO,
@@ -35,7 +36,6 @@ enum child_step {
 	CHILD_STEP_SETUID,
 	CHILD_STEP_WORKDIR,
 	CHILD_STEP_EXECVE,
-	CHILD_STEP_CGROUP_ATTACH, /* parent side: moving the child into its cgroup (v1) */
 	_CHILD_STEP_MAX
 };
 
@@ -49,6 +49,8 @@ struct child_report {
 	int32_t error; /* positive errno */
 };
 
+#define CHILD_MAX_ATTACH_FDS 8
+
 struct child_args {
 	const struct container_config *cfg;
 	char *const *envp;  /* prepared by the parent: cfg->env plus defaults */
@@ -57,6 +59,12 @@ struct child_args {
 	int stdin_fd;       /* /dev/null */
 	int stdout_fd;      /* log pipe write ends */
 	int stderr_fd;
+	/* cgroup.procs of the container's group per hierarchy, when it was
+	 * not cloned into it: the child writes "0" to each before it waits for
+	 * the go. Moving itself keeps the slow part of a v1 attach (the kernel
+	 * waits for an RCU grace period) off supd's loop. */
+	int attach_fds[CHILD_MAX_ATTACH_FDS];
+	int n_attach_fds;
 };
 
 /* Never returns. */

@@ -124,10 +124,17 @@ int spawn_clone(const struct spawn_request *req, struct spawn_child *ret, struct
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
 		.exit_signal = SIGCHLD,
 	};
+	if (req->n_attach_fds > CHILD_MAX_ATTACH_FDS) {
+		r = sup_err_set(err, -E2BIG, "too many cgroup hierarchies (%d)", req->n_attach_fds);
+		goto out;
+	}
+	for (int i = 0; i < req->n_attach_fds; i++)
+		a.attach_fds[i] = req->attach_fds[i];
 	if (req->cgroup_fd >= 0) {
 		ca.flags |= CLONE_INTO_CGROUP;
 		ca.cgroup = (uint64_t)req->cgroup_fd;
-	}
+	} else
+		a.n_attach_fds = req->n_attach_fds;
 
 	/* Block every signal across clone so no handler of supd's (libuv's
 	 * signal pipe!) can run in the child before it resets them. */
@@ -141,11 +148,12 @@ int spawn_clone(const struct spawn_request *req, struct spawn_child *ret, struct
 			child_main(&a); /* never returns */
 		/* Kernels before 5.7 reject CLONE_INTO_CGROUP, before 5.5
 		 * CLONE_CLEAR_SIGHAND (EINVAL, or E2BIG for the larger struct):
-		 * drop them one at a time; the caller attaches the child then,
-		 * and the child resets its signal handlers itself anyway. */
+		 * drop them one at a time; the child then moves itself into
+		 * its cgroup, and it resets its signal handlers itself anyway. */
 		if (pid < 0 && (errno == EINVAL || errno == E2BIG) && (ca.flags & CLONE_INTO_CGROUP)) {
 			ca.flags &= ~CLONE_INTO_CGROUP;
 			ca.cgroup = 0;
+			a.n_attach_fds = req->n_attach_fds;
 			continue;
 		}
 		if (pid < 0 && errno == EINVAL && (ca.flags & CLONE_CLEAR_SIGHAND)) {
@@ -163,7 +171,6 @@ int spawn_clone(const struct spawn_request *req, struct spawn_child *ret, struct
 
 	ret->pid = (pid_t)pid;
 	ret->pidfd = pidfd;
-	ret->in_cgroup = (ca.flags & CLONE_INTO_CGROUP) != 0;
 	ret->sync_fd = TAKE_FD(sync_pipe[1]);
 	ret->err_fd = TAKE_FD(err_pipe[0]);
 	ret->starttime = 0;

@@ -8,7 +8,6 @@
  * succeeded. Returns -errno, never logs. */
 #pragma once
 
-#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -22,6 +21,8 @@ struct spawn_request {
 	int stdout_fd;      /* write ends of the log pipes; the caller closes them after clone */
 	int stderr_fd;
 	int cgroup_fd;      /* cgroup v2 directory for CLONE_INTO_CGROUP, or -1 */
+	const int *attach_fds; /* cgroup.procs per hierarchy: the child moves itself in */
+	int n_attach_fds;      /* when not cloned into cgroup_fd (v1, or an old kernel) */
 };
 
 struct spawn_child {
@@ -30,7 +31,6 @@ struct spawn_child {
 	int sync_fd;         /* write end; spawn_release() closes it */
 	int err_fd;          /* read end, non-blocking, O_CLOEXEC; owned by the caller */
 	uint64_t starttime;  /* /proc/PID/stat field 22, for PID-reuse checks */
-	bool in_cgroup;      /* cloned into req->cgroup_fd; else the caller must attach it */
 };
 
 /* Clone the child into its namespaces. On success the child waits for

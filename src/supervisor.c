@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -29,6 +30,10 @@
 #include "spawn.h"
 #include "store.h"
 #include "supervisor.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
 
 struct sv_run {
 	struct container *c;      /* NULL once detached */
@@ -352,29 +357,67 @@ static void sv_enter_failed_spawn(struct container *c, const char *reason)
 	daemon_container_settled(c->d);
 }
 
-static void sv_enter_starting(struct container *c)
+/* A child cloned into its namespaces and cgroup, parked before setup until
+ * released: the first half of a start. */
+struct sv_prepared {
+	struct spawn_child child;
+	struct cgroup *cg;
+	int out_fd, err_fd; /* read ends of its stdout/stderr pipes */
+	bool alt;           /* its group has the alternate name (see group_name) */
+};
+
+/* A container's runs alternate between two group names, so that a spare
+ * for the next run can sit in its own group while the current run lives. */
+static const char *group_name(const struct container *c, bool alt, char *buf, size_t size)
+{
+	if (!alt)
+		return c->cfg->name;
+	snprintf(buf, size, "%s@1", c->cfg->name); /* '@' is not allowed in container names */
+	return buf;
+}
+
+static void prepared_discard(struct container *c, struct sv_prepared *p)
+{
+	spawn_release(&p->child, 0); /* EOF on the sync pipe: the child exits */
+	p->child.pidfd = fd_close(p->child.pidfd);
+	p->child.err_fd = fd_close(p->child.err_fd);
+	p->out_fd = fd_close(p->out_fd);
+	p->err_fd = fd_close(p->err_fd);
+	if (p->cg)
+		sv_cgroup_teardown(c, p->cg); /* kills it if still there; it is reaped as a stranger */
+	p->cg = NULL;
+}
+
+/* Create the group and clone the child into it (v2) or have it move itself
+ * in (v1). 0, or -errno with reason filled. */
+static int sv_prepare(struct container *c, bool alt, struct sv_prepared *ret, char *reason, size_t size)
 {
 	struct supd *d = c->d;
 	const struct cgroup_ops *ops = cg_ops(c);
 	struct sup_err err = { 0 };
-	int out[2] = { -1, -1 }, errp[2] = { -1, -1 };
-	char reason[sizeof(err.msg) + 64];
+	int out[2] = { -1, -1 }, errp[2] = { -1, -1 }, attach[CHILD_MAX_ATTACH_FDS], n_attach = 0, r;
 	struct cgroup *cg = NULL;
+	char name[160];
 
-	c->stop_requested = false;
-	c->kill_sent = false;
 	struct cgroup_limits lim = {
 		.memory_max = c->cfg->memory_max,
 		.cpu_millis = c->cfg->cpu_max,
 		.pids_max = c->cfg->pids_max,
 		.oom_group = c->cfg->oom_policy == OOM_POLICY_KILL,
 	};
-	if (ops->create(d->cgroups, c->cfg->name, &lim, &cg, &err) < 0) {
-		snprintf(reason, sizeof(reason), "%s", err.msg);
+	if ((r = ops->create(d->cgroups, group_name(c, alt, name, sizeof(name)), &lim, &cg, &err)) < 0) {
+		snprintf(reason, size, "%s", err.msg);
+		goto fail;
+	}
+	if ((n_attach = ops->procs_fds(cg, attach, CHILD_MAX_ATTACH_FDS)) < 0) {
+		r = n_attach;
+		n_attach = 0;
+		snprintf(reason, size, "cgroup %s: opening cgroup.procs: %s", ops->path(cg), strerror(-r));
 		goto fail;
 	}
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
-		snprintf(reason, sizeof(reason), "pipe: %s", strerror(errno));
+		r = -errno;
+		snprintf(reason, size, "pipe: %s", strerror(errno));
 		goto fail;
 	}
 	struct spawn_request req = {
@@ -384,42 +427,71 @@ static void sv_enter_starting(struct container *c)
 		.stdout_fd = out[1],
 		.stderr_fd = errp[1],
 		.cgroup_fd = ops->clone_fd(cg),
+		.attach_fds = attach,
+		.n_attach_fds = n_attach,
 	};
-	struct spawn_child child;
-	if (spawn_clone(&req, &child, &err) < 0) {
-		snprintf(reason, sizeof(reason), "%s", err.msg);
+	if ((r = spawn_clone(&req, &ret->child, &err)) < 0) {
+		snprintf(reason, size, "%s", err.msg);
 		goto fail;
 	}
-	out[1] = fd_close(out[1]);
-	errp[1] = fd_close(errp[1]);
+	for (int i = 0; i < n_attach; i++)
+		close(attach[i]);
+	fd_close(out[1]);
+	fd_close(errp[1]);
+	ret->cg = cg;
+	ret->out_fd = out[0];
+	ret->err_fd = errp[0];
+	ret->alt = alt;
+	return 0;
+fail:
+	for (int i = 0; i < n_attach; i++)
+		close(attach[i]);
+	fd_close(out[0]);
+	fd_close(out[1]);
+	fd_close(errp[0]);
+	fd_close(errp[1]);
+	if (cg)
+		sv_cgroup_teardown(c, cg);
+	return r;
+}
+
+/* A parked spare is usable if its child still waits (not killed meanwhile). */
+static bool spare_is_alive(const struct sv_prepared *p)
+{
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	return waitid((idtype_t)P_PIDFD, (id_t)p->child.pidfd, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == 0;
+}
+
+/* Second half of a start: the run's bookkeeping and watches, then the go. */
+static void sv_launch(struct container *c, struct sv_prepared *p)
+{
+	struct supd *d = c->d;
+	const struct cgroup_ops *ops = cg_ops(c);
+	int r;
+
 	/* The log pipes belong to their logpipe from here on. */
-	if (logpipe_open(&d->loop, d->logbuf, TAKE_FD(out[0]), c->log_fd, NULL) < 0 ||
-	    logpipe_open(&d->loop, d->logbuf, TAKE_FD(errp[0]), c->log_fd, NULL) < 0)
+	if (logpipe_open(&d->loop, d->logbuf, TAKE_FD(p->out_fd), c->log_fd, NULL) < 0 ||
+	    logpipe_open(&d->loop, d->logbuf, TAKE_FD(p->err_fd), c->log_fd, NULL) < 0)
 		log_warning("container '%s': cannot read its output, it goes nowhere, ignoring", c->cfg->name);
 
 	struct sv_run *run = xcalloc(1, sizeof(*run));
 	run->c = c;
-	run->pid = child.pid;
-	run->pidfd = child.pidfd;
-	run->err_fd = child.err_fd;
-	run->starttime = child.starttime;
+	run->pid = p->child.pid;
+	run->pidfd = p->child.pidfd;
+	run->err_fd = p->child.err_fd;
+	run->starttime = p->child.starttime;
 	run->started_at_ms = daemon_now_ms();
-	run->cg = TAKE_PTR(cg);
+	run->cg = TAKE_PTR(p->cg);
 	c->run = run;
+	c->run_alt = p->alt;
 	ctable_set_pid(&d->table, &c->link, run->pid);
 
-	int r = store_run_begin(d->store, c->cfg->name, run->pid, run->starttime, ops->path(run->cg), "starting",
-				run->started_at_ms, &run->id);
+	r = store_run_begin(d->store, c->cfg->name, run->pid, run->starttime, ops->path(run->cg), "starting",
+			    run->started_at_ms, &run->id);
 	if (r < 0)
 		log_warning("container '%s': recording run start: %s, ignoring", c->cfg->name, strerror(-r));
 
-	/* Without CLONE_INTO_CGROUP (v1) the child waits until it is moved. */
-	bool go = true;
-	if (!child.in_cgroup && (r = ops->attach(run->cg, run->pid)) < 0) {
-		run->has_failure = true;
-		run->failure = (struct child_report){ .step = CHILD_STEP_CGROUP_ATTACH, .error = -r };
-		go = false;
-	}
 	/* The baseline first, then the watch: a kill between the two is seen
 	 * as a rise at the next read, never lost (pitfall 9). */
 	struct cgroup_oom_counts base;
@@ -435,6 +507,7 @@ static void sv_enter_starting(struct container *c)
 		log_warning("container '%s': no OOM notifications for %s (%s); OOM kills are still counted at exit",
 			    c->cfg->name, ops->path(run->cg), strerror(-r)); /* libuv codes are -errno on Unix */
 
+	bool go = true;
 	run->pw.poll.data = run;
 	r = pidwatch_start(&run->pw, &d->loop, run->pidfd, on_pid_exit);
 	run->pw_inited = r == 0;
@@ -450,19 +523,59 @@ static void sv_enter_starting(struct container *c)
 		log_error("container '%s': watching pid %d: %s", c->cfg->name, run->pid, uv_strerror(r));
 		go = false;
 	}
-	spawn_release(&child, go);
+	spawn_release(&p->child, go);
 	c->state = SV_STARTING; /* sv_set_state would write the row run_begin just wrote */
 	c->state_since_ms = run->started_at_ms;
-	log_debug("container '%s': cloned pid %d", c->cfg->name, run->pid);
-	return;
-fail:
-	fd_close(out[0]);
-	fd_close(out[1]);
-	fd_close(errp[0]);
-	fd_close(errp[1]);
-	if (cg)
-		sv_cgroup_teardown(c, cg);
-	sv_enter_failed_spawn(c, reason);
+	log_debug("container '%s': released pid %d", c->cfg->name, run->pid);
+}
+
+static void sv_discard_spare(struct container *c)
+{
+	if (!c->spare)
+		return;
+	prepared_discard(c, c->spare);
+	free(c->spare);
+	c->spare = NULL;
+}
+
+/* A container that is restarting after short runs gets its next child
+ * cloned, placed in a cgroup and parked ahead of time, so that the next
+ * restart only has to release it: on cgroup v1 the placement alone waits
+ * for an RCU grace period in the kernel, longer than all the rest of a
+ * start. Costs one parked process while the container is restart-prone. */
+static void sv_prepare_spare(struct container *c)
+{
+	if (c->spare || c->d->shutting_down || c->cfg->restart == RESTART_NO || c->restart.unhealthy_runs == 0)
+		return;
+	char reason[1200];
+	struct sv_prepared *p = xcalloc(1, sizeof(*p));
+	if (sv_prepare(c, !c->run_alt, p, reason, sizeof(reason)) < 0) {
+		log_debug("container '%s': no spare (%s), the next restart starts from scratch", c->cfg->name, reason);
+		free(p);
+		return;
+	}
+	c->spare = p;
+}
+
+static void sv_enter_starting(struct container *c)
+{
+	struct sv_prepared fresh = { .out_fd = -1, .err_fd = -1 };
+	char reason[1200];
+
+	c->stop_requested = false;
+	c->kill_sent = false;
+	if (c->spare && spare_is_alive(c->spare)) {
+		struct sv_prepared *p = TAKE_PTR(c->spare);
+		sv_launch(c, p);
+		free(p);
+		return;
+	}
+	sv_discard_spare(c);
+	if (sv_prepare(c, false, &fresh, reason, sizeof(reason)) < 0) {
+		sv_enter_failed_spawn(c, reason);
+		return;
+	}
+	sv_launch(c, &fresh);
 }
 
 static void sv_enter_running(struct container *c)
@@ -471,6 +584,7 @@ static void sv_enter_running(struct container *c)
 	record_event(c, "started", "pid %d", c->run->pid);
 	log_info("container '%s': running, pid %d", c->cfg->name, c->run->pid);
 	notify_waiters(c);
+	sv_prepare_spare(c);
 }
 
 static void on_stop_timeout(uv_timer_t *t)
@@ -490,6 +604,7 @@ static void sv_enter_stopping(struct container *c)
 	char sig[32];
 	signal_label(c->cfg->stop_signal, sig, sizeof(sig));
 	c->stop_requested = true;
+	sv_discard_spare(c);
 	int r = send_signal(c, c->cfg->stop_signal);
 	if (r < 0)
 		log_warning("container '%s': sending %s: %s, ignoring", c->cfg->name, sig, strerror(-r));
@@ -569,6 +684,8 @@ static void sv_enter_ended(struct container *c, const struct pidwatch_exit *ex)
 		next = SV_BACKOFF;
 	else if (verdict == RESTART_VERDICT_GIVE_UP)
 		next = SV_FAILED;
+	if (verdict != RESTART_VERDICT_DELAY)
+		sv_discard_spare(c); /* no next run to hand it to */
 
 	struct store_run_end end = {
 		.ended_at_ms = now,
@@ -741,6 +858,7 @@ void sv_handle_event(struct container *c, enum sv_event ev)
 		break;
 	case SV_ACT_CANCEL_RESTART:
 		uv_timer_stop(&c->timer);
+		sv_discard_spare(c);
 		sv_set_state(c, SV_STOPPED);
 		record_event(c, "stopped", "restart cancelled");
 		notify_waiters(c);
@@ -790,6 +908,7 @@ void sv_container_free(struct container *c)
 	if (!c)
 		return;
 	assert(!c->run && !c->waiters);
+	sv_discard_spare(c);
 	ctable_remove(&c->d->table, &c->link);
 	c->log_fd = fd_close(c->log_fd);
 	uv_close((uv_handle_t *)&c->timer, on_container_timer_closed);

@@ -17,6 +17,7 @@
 struct supd;
 struct ctl_client;
 struct sv_run;
+struct sv_prepared;
 
 enum sv_wait { SV_WAIT_START, SV_WAIT_STOP, SV_WAIT_RESTART };
 
@@ -35,6 +36,8 @@ struct container {
 	int64_t state_since_ms;             /* wall clock, ms since the epoch */
 	int log_fd;                         /* <log_dir>/<name>.log, O_APPEND */
 	struct sv_run *run;                 /* the current run, NULL when none */
+	bool run_alt;                       /* the current run's group has the alternate name */
+	struct sv_prepared *spare;          /* the next run's child, parked; NULL when none */
 	uv_timer_t timer;                   /* stop timeout; restart backoff */
 	struct restart_tracker restart;     /* backoff and start-limit history */
 	bool stop_requested;                /* a stop was asked: the exit is "stopped", no restart */
