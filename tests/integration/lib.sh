@@ -155,6 +155,7 @@ wait_until() {
 		fi
 		sleep 0.02
 	done
+	pass "$desc"
 }
 
 state_is() { [ "$(q "SELECT state FROM containers WHERE name='$1'")" = "$2" ]; }

@@ -28,6 +28,14 @@ rootfs = $ROOTFS
 command = /bin/probe exit 2
 restart = no
 
+[container:looper]
+rootfs = $ROOTFS
+command = /bin/probe sleep 0.4 exit 1
+restart_delay = 300ms
+restart_delay_max = 300ms
+start_limit = 100/60s
+stop_timeout = 1s
+
 [container:slow]
 rootfs = $ROOTFS
 command = /bin/probe exit 3
@@ -61,6 +69,25 @@ wait_until 5 "slow in backoff" state_is slow backoff
 check "slow's delay is restart_delay (30 s + jitter)" 1 "$(q "SELECT count(*) FROM events WHERE container='slow' AND type='restart-scheduled' AND detail LIKE 'in 3____ ms%'")"
 check "supctl stop during backoff" "slow stopped" "$(ctl stop slow)"
 check "stopped, no restart pending" stopped "$(q "SELECT state FROM containers WHERE name='slow'")"
+
+# looper restarts after short runs: its next child waits, cloned and
+# placed, in the alternate group while the current run lives.
+wait_until 10 "looper restarted" sh -c "[ \"\$(sqlite3 $DB \"SELECT restarts FROM containers WHERE name='looper'\")\" -ge 1 ]"
+wait_until 10 "looper running" state_is looper running
+groups_with_procs() {
+	for d in $(cgroup_dirs); do
+		for g in "$d"/looper "$d"/looper@1; do
+			[ -n "$(cat "$g/cgroup.procs" 2>/dev/null)" ] && echo "${g##*/}"
+		done
+	done | sort -u | tr '\n' ' '
+}
+spare_parked() { [ "$(groups_with_procs)" = "looper looper@1 " ]; }
+wait_until 5 "a spare parked beside the running looper" spare_parked
+runs_before=$(q "SELECT count(*) FROM runs WHERE container='looper'")
+check "supctl stop of looper" "looper stopped" "$(ctl stop looper)"
+check "no group of looper is left, spare included" "" "$(for d in $(cgroup_dirs); do ls -d "$d"/looper* 2>/dev/null; done)"
+sleep 0.5
+check "no run started after the stop" "$runs_before" "$(q "SELECT count(*) FROM runs WHERE container='looper'")"
 
 out=$(ctl start crasher 2>&1) || true
 check_match "supctl start of a failed container starts it again" "crasher" "$out"
