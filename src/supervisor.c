@@ -378,13 +378,21 @@ static const char *group_name(const struct container *c, bool alt, char *buf, si
 
 static void prepared_discard(struct container *c, struct sv_prepared *p)
 {
-	spawn_release(&p->child, 0); /* EOF on the sync pipe: the child exits */
+	/* The parked child holds nothing but a place in its cgroup; end and reap
+	 * it here, so the group is empty for rmdir. It dies at once (at most it
+	 * finishes its cgroup move first), so the wait is short. */
+	spawn_release(&p->child, 0);
+	if (syscall(SYS_pidfd_send_signal, p->child.pidfd, SIGKILL, NULL, 0) == 0 || errno == ESRCH) {
+		siginfo_t si;
+		while (waitid((idtype_t)P_PIDFD, (id_t)p->child.pidfd, &si, WEXITED) < 0 && errno == EINTR)
+			;
+	}
 	p->child.pidfd = fd_close(p->child.pidfd);
 	p->child.err_fd = fd_close(p->child.err_fd);
 	p->out_fd = fd_close(p->out_fd);
 	p->err_fd = fd_close(p->err_fd);
 	if (p->cg)
-		sv_cgroup_teardown(c, p->cg); /* kills it if still there; it is reaped as a stranger */
+		sv_cgroup_teardown(c, p->cg);
 	p->cg = NULL;
 }
 
