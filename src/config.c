@@ -114,6 +114,9 @@ static const struct key_def supd_keys[] = {
 	SUPD_KEY("cgroup_parent", KEY_CGROUP_PARENT, cgroup_parent),
 	SUPD_KEY("db", KEY_PATH, db_path),
 	SUPD_KEY("socket", KEY_SOCKET, socket_path),
+	SUPD_KEY("log_max_size", KEY_SIZE, log_max_size),
+	SUPD_KEY("log_keep", KEY_U32, log_keep),
+	SUPD_KEY("events_keep", KEY_DURATION, events_keep_ms),
 	{ "include", KEY_INCLUDE, 0, true },
 };
 
@@ -1039,6 +1042,12 @@ static int load_text(const char *path, const char *text, size_t len, const struc
 	int r;
 
 	p.cfg = xcalloc(1, sizeof(*p.cfg));
+	/* Numeric [supd] defaults go in before parsing, so that an explicit 0
+	 * (never rotate, keep none, keep events forever) is told apart from
+	 * "not set". */
+	p.cfg->supd.log_max_size = 10ULL << 20;
+	p.cfg->supd.log_keep = 5;
+	p.cfg->supd.events_keep_ms = 30ULL * 24 * 60 * 60 * 1000;
 	p.cfg->path = xstrdup(path);
 	p.main_file = xstrdup(path);
 	if (st) {

@@ -54,6 +54,9 @@ struct supd_settings {
 	char *cgroup_parent; /* "auto", an absolute cgroup path, or a group below supd's own */
 	char *db_path;       /* default <state_dir>/sup.db */
 	char *socket_path;   /* default <run_dir>/supd.sock */
+	uint64_t log_max_size; /* bytes; a container log is rotated past it; 0 = never; default 10M */
+	uint32_t log_keep;     /* rotated logs kept per container (<name>.log.1 ...); default 5 */
+	uint64_t events_keep_ms; /* events older than this are pruned from the database; 0 = keep forever; default 30 days */
 };
 
 struct sup_config {

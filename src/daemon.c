@@ -16,6 +16,7 @@
 #include "daemon.h"
 #include "fd.h"
 #include "log.h"
+#include "notify.h"
 #include "signals.h"
 #include "store.h"
 #include "supervisor.h"
@@ -60,6 +61,30 @@ static int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
+/* Events older than events_keep go, a small batch per loop turn so the
+ * write lock is never held long and other events interleave; then the
+ * timer sleeps until an hour later. The timer runs hourly, not when idle
+ * ticks are needed: it is the one periodic job supd has. */
+#define PRUNE_BATCH 500
+#define PRUNE_INTERVAL_MS (3600 * 1000)
+
+static void on_prune(uv_timer_t *t)
+{
+	struct supd *d = t->data;
+	uint64_t keep = d->config->supd.events_keep_ms;
+	int64_t now = daemon_now_ms();
+	if (keep == 0 || keep >= (uint64_t)now) {
+		uv_timer_start(t, on_prune, PRUNE_INTERVAL_MS, 0);
+		return;
+	}
+	int deleted = 0;
+	int r = store_prune_events(d->store, now - (int64_t)keep, PRUNE_BATCH, &deleted);
+	if (r < 0)
+		log_warning("pruning events older than %llu ms: %s, ignoring", (unsigned long long)keep, strerror(-r));
+	/* A full batch: more may be left, continue on the next loop turn. */
+	uv_timer_start(t, on_prune, r == 0 && deleted == PRUNE_BATCH ? 0 : PRUNE_INTERVAL_MS, 0);
+}
+
 static void daemon_finish(struct supd *d)
 {
 	store_event(d->store, daemon_now_ms(), NULL, "supd-stopped", "all containers stopped");
@@ -68,6 +93,7 @@ static void daemon_finish(struct supd *d)
 	d->ctl = NULL;
 	signals_close(d->signals);
 	d->signals = NULL;
+	uv_close((uv_handle_t *)&d->prune_timer, NULL);
 	for (int i = 0; i < d->n_containers; i++)
 		sv_container_free(d->containers[i]);
 	d->n_containers = 0;
@@ -89,6 +115,10 @@ static void daemon_shutdown(struct supd *d, int signum)
 		return;
 	log_info("SIG%s: stopping %d containers", signum == SIGINT ? "INT" : "TERM", d->n_containers);
 	d->shutting_down = true;
+	uv_timer_stop(&d->prune_timer);
+	int nr = notify_send("STOPPING=1\nSTATUS=stopping containers");
+	if (nr < 0)
+		log_warning("notifying the service manager ($NOTIFY_SOCKET): %s, ignoring", strerror(-nr));
 	for (int i = 0; i < d->n_containers; i++)
 		sv_handle_event(d->containers[i], SV_EV_STOP);
 	daemon_container_settled(d);
@@ -135,6 +165,27 @@ static void on_ctl_request(void *data, struct ctl_client *cl, const char *verb, 
 	struct supd *d = data;
 	if (!strcmp(verb, "ping")) {
 		ctl_reply(cl, true, "supd %s pid %d", SUP_VERSION, (int)getpid());
+		return;
+	}
+	if (!strcmp(verb, "kill")) {
+		char name[128];
+		int sig;
+		if (sscanf(arg, "%127s %d", name, &sig) != 2) {
+			ctl_reply(cl, false, "usage: kill NAME SIGNAL");
+			return;
+		}
+		struct container *c = daemon_find(d, name);
+		if (!c) {
+			ctl_reply(cl, false, "no container named '%s' in the configuration", name);
+			return;
+		}
+		int r = sv_kill(c, sig);
+		if (r == -ESRCH)
+			ctl_reply(cl, false, "container '%s' is not running (%s)", name, sv_state_to_string(c->state));
+		else if (r < 0)
+			ctl_reply(cl, false, "signal %d to container '%s': %s", sig, name, strerror(-r));
+		else
+			ctl_reply(cl, true, "sent signal %d to %s (pid %d)", sig, name, (int)sv_pid(c));
 		return;
 	}
 	enum sv_wait kind;
@@ -208,6 +259,8 @@ static int daemon_open(struct supd *d, const char *config_path, struct sup_err *
 		return r;
 	if ((r = signals_start(&d->loop, on_signal, d, &d->signals)) < 0)
 		return sup_err_set(err, r, "signals: %s", uv_strerror(r));
+	uv_timer_init(&d->loop, &d->prune_timer);
+	d->prune_timer.data = d;
 	return 0;
 }
 
@@ -260,6 +313,13 @@ int daemon_run(const char *config_path)
 	for (int i = 0; i < d.n_containers; i++)
 		if (d.containers[i]->cfg->autostart)
 			sv_handle_event(d.containers[i], SV_EV_START);
+
+	uv_timer_start(&d.prune_timer, on_prune, 0, 0);
+	char ready[128];
+	snprintf(ready, sizeof(ready), "READY=1\nSTATUS=supervising %d containers", d.n_containers);
+	int nr = notify_send(ready);
+	if (nr < 0)
+		log_warning("notifying the service manager ($NOTIFY_SOCKET): %s, ignoring", strerror(-nr));
 
 	uv_run(&d.loop, UV_RUN_DEFAULT);
 	d.ctl = NULL;

@@ -25,6 +25,7 @@ struct supd {
 	struct ctl *ctl;
 	struct signals *signals;
 	struct cgroup_manager *cgroups;
+	uv_timer_t prune_timer; /* hourly: events older than events_keep */
 	uint64_t rng; /* xorshift state for restart jitter */
 	struct ctable table;
 	struct container **containers; /* config order (sorted by name) */

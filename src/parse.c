@@ -117,6 +117,7 @@ int parse_duration_ms(const char *s, uint64_t *ret_ms, const char **why)
 		{ "s", 1000 },
 		{ "m", 60 * 1000 },
 		{ "h", 60 * 60 * 1000 },
+		{ "d", 24 * 60 * 60 * 1000 },
 	};
 	const char *p = s;
 	uint64_t total = 0, n;
@@ -156,7 +157,7 @@ int parse_duration_ms(const char *s, uint64_t *ret_ms, const char **why)
 			p++;
 		len = (size_t)(p - unit);
 		if (len == 0)
-			return fail(why, "number without a unit (ms, s, m or h)", -EINVAL);
+			return fail(why, "number without a unit (ms, s, m, h or d)", -EINVAL);
 		for (size_t i = 0; i < ELEMENTSOF(units); i++)
 			if (strlen(units[i].suffix) == len && memcmp(unit, units[i].suffix, len) == 0)
 				mult = units[i].ms;

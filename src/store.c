@@ -30,6 +30,11 @@
  * transaction; readers in WAL mode never take the write lock at all. */
 #define STORE_BUSY_TIMEOUT_MS 5000
 
+/* store_record_oom() appends at most this many 'oom-kill' events per call
+ * (one per process killed). Real rises between two reads of the counter are
+ * a handful; this only bounds the work should a counter read be garbage. */
+#define STORE_OOM_EVENTS_MAX 10000
+
 /* The form of every time in the database; strftime() prints it back, which
  * the CHECK constraints in db/migrations rely on. */
 #define STORE_TIME_LAYOUT "dddd-dd-ddTdd:dd:dd.dddZ"
@@ -59,6 +64,7 @@ enum stmt_id {
 	ST_LIST_RUNS,
 	ST_LIST_EVENTS_ALL,
 	ST_LIST_EVENTS_ONE,
+	ST_PRUNE_EVENTS,
 	_ST_MAX,
 };
 
@@ -137,6 +143,12 @@ static const char *const stmt_sql[] = {
 	[ST_LIST_EVENTS_ALL] = "SELECT " EVENT_COLUMNS " FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
 	[ST_LIST_EVENTS_ONE] = "SELECT " EVENT_COLUMNS " FROM events WHERE container = ?3 AND id > ?1 "
 			       "ORDER BY id LIMIT ?2",
+	/* ?1 cutoff time, ?2 max rows. The subquery walks events_time from
+	 * the oldest end and stops after ?2 rows, so a batch costs ?2 index
+	 * steps however long the log is. Not "DELETE ... LIMIT", which needs
+	 * a compile-time option Debian's SQLite may not have. */
+	[ST_PRUNE_EVENTS] = "DELETE FROM events WHERE id IN "
+			    "(SELECT id FROM events WHERE time < ?1 ORDER BY time LIMIT ?2)",
 };
 static_assert(ELEMENTSOF(stmt_sql) == _ST_MAX, "stmt_sql must name every statement");
 
@@ -558,7 +570,10 @@ int store_open(const char *path, struct store **ret, struct sup_err *err)
 	 * (SQLite's ALTER TABLE procedure: create, copy, drop, rename) cannot
 	 * run with them on, and the pragma is a no-op inside a transaction.
 	 * migrate() runs foreign_key_check instead. */
-	r = exec_sql(s, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF", path, "configure", err);
+	/* journal_size_limit: after a checkpoint the -wal file is truncated to
+	 * this, so one long-running reader cannot leave it tens of MB large. */
+	r = exec_sql(s, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; PRAGMA journal_size_limit = 4194304", path,
+		     "configure", err);
 	if (r < 0)
 		return r;
 	/* Keep -wal and -shm when supd closes the database. Without them a
@@ -869,7 +884,17 @@ static int record_oom_locked(struct store *s, const char *name, int64_t run_id, 
 		if (sqlite3_changes(s->db) == 0)
 			return -ENOENT;
 	}
-	return store_event(s, now_ms, name, "oom-kill", detail);
+	/* One event per process killed, so that counting 'oom-kill' events
+	 * (v_oom_kills_per_hour) gives the number of kills, not the number of
+	 * times supd looked at the counter. Capped: the counters above keep
+	 * the exact number even if a bogus counter jump claims millions. */
+	int64_t n = count < STORE_OOM_EVENTS_MAX ? count : STORE_OOM_EVENTS_MAX;
+	for (int64_t i = 0; i < n; i++) {
+		int r = store_event(s, now_ms, name, "oom-kill", detail);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 int store_record_oom(struct store *s, const char *name, int64_t run_id, int64_t count, int64_t now_ms, const char *detail)
@@ -892,6 +917,32 @@ int store_event(struct store *s, int64_t now_ms, const char *name, const char *t
 	    bind_text(q, 4, detail) < 0 || step_done(q) < 0)
 		return -EIO;
 	return 0;
+}
+
+static int prune_events_locked(struct store *s, int64_t older_than_ms, int max_rows, int *ret_deleted)
+{
+	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_PRUNE_EVENTS];
+
+	if (bind_time(q, 1, older_than_ms) < 0 || bind_int64(q, 2, max_rows) < 0 || step_done(q) < 0)
+		return -EIO;
+	if (ret_deleted)
+		*ret_deleted = sqlite3_changes(s->db);
+	return 0;
+}
+
+int store_prune_events(struct store *s, int64_t older_than_ms, int max_rows, int *ret_deleted)
+{
+	assert(s);
+	if (max_rows <= 0)
+		return -EINVAL;
+
+	/* Its own transaction (a savepoint inside a caller's batch) taken with
+	 * BEGIN IMMEDIATE like every write: the batch is small, so the write
+	 * lock is held only briefly and readers are never blocked (WAL). */
+	int r = tx_begin(s);
+	if (r < 0)
+		return r;
+	return tx_end(s, prune_events_locked(s, older_than_ms, max_rows, ret_deleted));
 }
 
 /* --- readers ------------------------------------------------------------------ */

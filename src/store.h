@@ -58,8 +58,8 @@ struct store_run_end {
 int store_run_end(struct store *s, const char *name, int64_t run_id, const struct store_run_end *end);
 
 /* count processes of run run_id were killed by the OOM killer: add it to
- * runs.oom_kills and containers.oom_kills and append an 'oom-kill' event
- * with detail, in one transaction. */
+ * runs.oom_kills and containers.oom_kills and append one 'oom-kill' event
+ * per process killed (at most 10000), each with detail, in one transaction. */
 int store_record_oom(struct store *s, const char *name, int64_t run_id, int64_t count, int64_t now_ms, const char *detail);
 
 /* containers.restarts += 1 */
@@ -67,6 +67,14 @@ int store_count_restart(struct store *s, const char *name);
 
 /* Append to the event log. name may be NULL for daemon-wide events. */
 int store_event(struct store *s, int64_t now_ms, const char *name, const char *type, const char *detail);
+
+/* Delete at most max_rows (> 0, else -EINVAL) events with time before
+ * older_than_ms, oldest first, in one short write transaction of their own,
+ * so that supd can prune a long log in small batches and never hold the
+ * write lock long. *ret_deleted (may be NULL) gets the number deleted: less
+ * than max_rows means nothing older is left. A time outside years 0-9999
+ * deletes nothing. */
+int store_prune_events(struct store *s, int64_t older_than_ms, int max_rows, int *ret_deleted);
 
 /* --- readers (supctl, tests) --- */
 

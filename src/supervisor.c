@@ -471,6 +471,22 @@ static bool spare_is_alive(const struct sv_prepared *p)
 	return waitid((idtype_t)P_PIDFD, (id_t)p->child.pidfd, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == 0;
 }
 
+/* A full disk (or any failing log write) drops output instead of blocking
+ * the container; the event log says when it began and how much was lost. */
+static void on_log_drop(void *data, int error, uint64_t dropped)
+{
+	struct container *c = data;
+	if (error < 0) {
+		log_warning("container '%s': writing %s: %s; dropping its output until writes succeed", c->cfg->name,
+			    c->log.path, strerror(-error));
+		record_event(c, "log-dropping", "%s: %s", c->log.path, strerror(-error));
+	} else {
+		log_notice("container '%s': writing %s again; %llu bytes of output were dropped", c->cfg->name, c->log.path,
+			   (unsigned long long)dropped);
+		record_event(c, "log-resumed", "%llu bytes dropped", (unsigned long long)dropped);
+	}
+}
+
 /* Second half of a start: the run's bookkeeping and watches, then the go. */
 static void sv_launch(struct container *c, struct sv_prepared *p)
 {
@@ -479,8 +495,9 @@ static void sv_launch(struct container *c, struct sv_prepared *p)
 	int r;
 
 	/* The log pipes belong to their logpipe from here on. */
-	if (logpipe_open(&d->loop, d->logbuf, TAKE_FD(p->out_fd), c->log_fd, NULL) < 0 ||
-	    logpipe_open(&d->loop, d->logbuf, TAKE_FD(p->err_fd), c->log_fd, NULL) < 0)
+	struct logpipe_sink sink = { .file = &c->log, .on_drop = on_log_drop, .data = c };
+	if (logpipe_open(&d->loop, d->logbuf, TAKE_FD(p->out_fd), "stdout", &c->pipes, &sink) < 0 ||
+	    logpipe_open(&d->loop, d->logbuf, TAKE_FD(p->err_fd), "stderr", &c->pipes, &sink) < 0)
 		log_warning("container '%s': cannot read its output, it goes nowhere, ignoring", c->cfg->name);
 
 	struct sv_run *run = xcalloc(1, sizeof(*run));
@@ -605,6 +622,14 @@ static int send_signal(struct container *c, int sig)
 	if (syscall(SYS_pidfd_send_signal, c->run->pidfd, sig, NULL, 0) < 0 && errno != ESRCH)
 		return -errno;
 	return 0;
+}
+
+int sv_kill(struct container *c, int sig)
+{
+	if (!c->run)
+		return -ESRCH;
+	record_event(c, "signal", "signal %d sent by request to pid %d", sig, c->run->pid);
+	return send_signal(c, sig);
 }
 
 static void sv_enter_stopping(struct container *c)
@@ -884,15 +909,16 @@ int sv_container_new(struct supd *d, const struct container_config *cfg, struct 
 {
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/%s.log", d->config->supd.log_dir, cfg->name);
-	int log_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	if (log_fd < 0)
-		return sup_err_set(err, -errno, "container '%s': log file %s: %s", cfg->name, path, strerror(errno));
 	struct container *c = xcalloc(1, sizeof(*c));
+	int r = logfile_open(&c->log, path, d->config->supd.log_max_size, (int)d->config->supd.log_keep);
+	if (r < 0) {
+		free(c);
+		return sup_err_set(err, r, "container '%s': log file %s: %s", cfg->name, path, strerror(-r));
+	}
 	c->d = d;
 	c->cfg = cfg;
 	c->link.name = cfg->name;
 	c->envp = spawn_build_env(cfg);
-	c->log_fd = log_fd;
 	c->state = SV_STOPPED;
 	c->state_since_ms = daemon_now_ms();
 	restart_tracker_init(&c->restart, cfg->start_limit_burst);
@@ -918,6 +944,7 @@ void sv_container_free(struct container *c)
 	assert(!c->run && !c->waiters);
 	sv_discard_spare(c);
 	ctable_remove(&c->d->table, &c->link);
-	c->log_fd = fd_close(c->log_fd);
+	logpipe_close_all(&c->pipes);
+	logfile_close(&c->log);
 	uv_close((uv_handle_t *)&c->timer, on_container_timer_closed);
 }

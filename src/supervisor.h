@@ -11,6 +11,7 @@
 #include "config.h"
 #include "ctable.h"
 #include "fsm.h"
+#include "logpipe.h"
 #include "pidwatch.h"
 #include "restart.h"
 
@@ -34,7 +35,8 @@ struct container {
 	char **envp;                        /* prepared once for every run */
 	enum sv_state state;
 	int64_t state_since_ms;             /* wall clock, ms since the epoch */
-	int log_fd;                         /* <log_dir>/<name>.log, O_APPEND */
+	struct logfile log;                 /* <log_dir>/<name>.log, rotated by size */
+	struct logpipe_owner pipes;         /* output pipes still open, this run's and earlier ones' */
 	struct sv_run *run;                 /* the current run, NULL when none */
 	bool run_alt;                       /* the current run's group has the alternate name */
 	struct sv_prepared *spare;          /* the next run's child, parked; NULL when none */
@@ -65,3 +67,7 @@ void sv_forget_client(struct container *c, struct ctl_client *cl);
 int sv_check_exit(struct container *c);
 
 pid_t sv_pid(const struct container *c);
+
+/* supctl kill: send sig to the current run's main process. -ESRCH when
+ * there is none. Changes no state: an exit that follows is an exit. */
+int sv_kill(struct container *c, int sig);

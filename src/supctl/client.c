@@ -30,6 +30,8 @@ static int connect_socket(const char *path)
 int supctl_request(const struct supctl_opts *o, const char *verb, const char *arg)
 {
 	int fd = connect_socket(o->socket_path);
+	if (fd < 0 && !strcmp(verb, "ping"))
+		return SUPCTL_FAIL; /* supctl version: "not running" is an answer */
 	if (fd < 0) {
 		if (fd == -ENOENT || fd == -ECONNREFUSED)
 			fprintf(stderr, "supctl: supd is not running: socket %s: %s; start it with 'supd -c %s'\n",
@@ -72,4 +74,13 @@ int supctl_request(const struct supctl_opts *o, const char *verb, const char *ar
 		status = SUPCTL_FAIL;
 	}
 	return status;
+}
+
+int supctl_version(const struct supctl_opts *o)
+{
+	printf("supctl %s\n", SUP_VERSION);
+	fflush(stdout);
+	if (supctl_request(o, "ping", NULL) != SUPCTL_OK)
+		printf("supd: not running (socket %s)\n", o->socket_path);
+	return SUPCTL_OK;
 }

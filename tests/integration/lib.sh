@@ -158,6 +158,9 @@ wait_until() {
 	pass "$desc"
 }
 
+# A container's log without the "TIME STREAM " prefix supd puts on each line.
+log_text() { sed -E 's/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z (stdout|stderr) //' "$LOGDIR/$1.log"; }
+
 state_is() { [ "$(q "SELECT state FROM containers WHERE name='$1'")" = "$2" ]; }
 log_has() { grep -q -- "$2" "$LOGDIR/$1.log" 2>/dev/null; }
 

@@ -51,7 +51,7 @@ out=$(ctl start missing 2>&1) && fail "supctl start of a failing container exite
 check_match "supctl start says why" "No such file or directory" "$out"
 
 wait_until 10 "user exited" state_is user exited
-L=$(cat "$LOGDIR/user.log")
+L=$(log_text user)
 check "uid from user=" 1234 "$(printf '%s\n' "$L" | sed -n 's/^uid=//p')"
 check "gid from user=" 5678 "$(printf '%s\n' "$L" | sed -n 's/^gid=//p')"
 check "workdir" /tmp "$(printf '%s\n' "$L" | sed -n 's/^cwd=//p')"

@@ -30,7 +30,7 @@ start_supd
 wait_until 10 "iso report in its log" log_has iso report-done
 wait_until 10 "hostnet report in its log" log_has hostnet report-done
 wait_until 10 "ps output in its log" log_has ps ps-done
-L=$(cat "$LOGDIR/iso.log")
+L=$(log_text iso)
 val() { printf '%s\n' "$L" | sed -n "s/^$1=//p"; }
 
 check "PID 1 is the container's command" 1 "$(val pid)"
@@ -50,9 +50,9 @@ check "HOSTNAME in the environment" iso "$(val env | sed -n 's/^HOSTNAME=//p')"
 
 # busybox ps inside a container lists exactly the shell (PID 1), its
 # background sleep and ps itself.
-P=$(sed -n '/PID/,/ps-done/p' "$LOGDIR/ps.log" | grep -v -e PID -e ps-done | awk '{print $2}' | sort | tr '\n' ' ')
+P=$(log_text ps | sed -n '/PID/,/ps-done/p' | grep -v -e PID -e ps-done | awk '{print $2}' | sort | tr '\n' ' ')
 check "ps inside shows only the container's processes" "ps sh sleep " "$P"
-check "the container's shell is PID 1 in ps" "1 sh" "$(sed -n '/PID/,/ps-done/p' "$LOGDIR/ps.log" | awk '$1 == 1 {print $1, $2}')"
+check "the container's shell is PID 1 in ps" "1 sh" "$(log_text ps | sed -n '/PID/,/ps-done/p' | awk '$1 == 1 {print $1, $2}')"
 
 pid=$(q "SELECT pid FROM containers WHERE name='iso'")
 check "host pid of the container is recorded" "$(q "SELECT pid FROM runs WHERE container='iso' AND ended_at IS NULL")" "$pid"
@@ -62,7 +62,7 @@ for ns in mnt uts ipc net cgroup; do
 done
 check "recorded start time matches /proc" "$(awk '{print $22}' /proc/$pid/stat)" "$(q "SELECT pid_starttime FROM containers WHERE name='iso'")"
 
-H=$(cat "$LOGDIR/hostnet.log")
+H=$(log_text hostnet)
 hval() { printf '%s\n' "$H" | sed -n "s/^$1=//p"; }
 check "hostname key is honoured" other-name "$(hval hostname)"
 check "network=host sees the host's interfaces" "$(sed -n 's/^ *\([^:]*\):.*/\1/p' /proc/net/dev | sort | tr '\n' ' ')" "$(hval iface | sort | tr '\n' ' ')"

@@ -19,7 +19,7 @@ stop_timeout = 1s
 EOF
 start_supd
 wait_until 10 "bomb reported" log_has bomb forked=
-line=$(grep forked= "$LOGDIR/bomb.log")
+line=$(log_text bomb | grep forked=)
 forked=$(echo "$line" | sed 's/forked=\([0-9]*\).*/\1/')
 failed=$(echo "$line" | sed 's/.*failed=\([0-9]*\)/\1/')
 [ "$forked" -le 19 ] && pass "pids_max capped the forks ($line)" || fail "pids_max did not hold: $line"

@@ -896,6 +896,50 @@ static void test_error_supd(void **state)
 	config_free(load_ok(f, "ok.conf"));
 }
 
+/* [supd] events_keep: a duration, 30 days unless set, 0 = keep forever. */
+static void test_events_keep(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		const char *value;
+		uint64_t ms;
+	} good[] = {
+		{ "7d", 7ULL * 24 * 3600 * 1000 },
+		{ "1d12h", 36ULL * 3600 * 1000 },
+		{ "90m", 90ULL * 60 * 1000 },
+		{ "3600", 3600ULL * 1000 }, /* bare number: seconds */
+		{ "0", 0 },
+		{ "0d", 0 },
+	};
+	struct sup_config *c;
+	char text[256];
+
+	write_file(f, "supd.conf", WEB);
+	c = load_ok(f, "supd.conf");
+	assert_int_equal(c->supd.events_keep_ms, 30ULL * 24 * 3600 * 1000);
+	config_free(c);
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text), "[supd]\nevents_keep = %s\n", good[i].value);
+		write_file(f, "supd.conf", text);
+		c = load_ok(f, "supd.conf");
+		if (c->supd.events_keep_ms != good[i].ms)
+			print_message("events_keep = %s\n", good[i].value);
+		assert_int_equal(c->supd.events_keep_ms, good[i].ms);
+		config_free(c);
+	}
+
+	expect_error(f, "[supd]\nstate_dir = /s\nevents_keep = forever\n", 3, "[supd] key 'events_keep'",
+		     "invalid duration 'forever'");
+	expect_message(f, "[supd]\nevents_keep = 30x\n",
+		       "@DIR@/bad.conf:2: [supd] key 'events_keep': invalid duration '30x': unknown unit 'x'");
+	expect_error(f, "[supd]\nevents_keep = -1d\n", 2, "key 'events_keep'", "negative");
+	expect_error(f, "[supd]\nevents_keep = 1.5d\n", 2, "key 'events_keep'", "fractions");
+	expect_error(f, "[supd]\nevents_keep = 30\nevents_keep = 7d\n", 3, "key 'events_keep'",
+		     "set twice (first at line 2)");
+	expect_error(f, WEB "events_keep = 7d\n", 4, "[container:web] key 'events_keep'", "belongs in [supd]");
+}
+
 static void test_error_syntax(void **state)
 {
 	struct fixture *f = *state;
@@ -1067,6 +1111,7 @@ int main(void)
 		T(test_error_empty_values),
 		T(test_error_restart_delay),
 		T(test_error_supd),
+		T(test_events_keep),
 		T(test_error_syntax),
 		T(test_error_files),
 		T(test_error_includes),

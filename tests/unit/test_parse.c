@@ -114,6 +114,11 @@ static void test_duration_good(void **state)
 		{ "1m30s500ms", 90500 },
 		{ "0ms", 0 },
 		{ "2 s", 2000 },
+		{ "1d", 86400000 },
+		{ "30d", 30ULL * 86400000 },
+		{ "1d12h", 129600000 },
+		{ "0d", 0 },
+		{ "213503982334d", 213503982334ULL * 86400000 }, /* the largest whole number of days */
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -133,7 +138,10 @@ static void test_duration_bad(void **state)
 		{ "", -EINVAL, "empty" },
 		{ "10x", -EINVAL, "unknown unit 'x'" },
 		{ "10sec", -EINVAL, "unknown unit 'sec'" },
-		{ "1h30", -EINVAL, "without a unit" },
+		{ "1h30", -EINVAL, "without a unit (ms, s, m, h or d)" },
+		{ "2w", -EINVAL, "unknown unit 'w'" }, /* days are the largest unit */
+		{ "1D", -EINVAL, "unknown unit 'D'" },
+		{ "213503982335d", -ERANGE, "too large" },
 		{ "s", -EINVAL, "not a number" },
 		{ "-5s", -EINVAL, "negative" },
 		{ "1.5s", -EINVAL, "fractions" },

@@ -23,6 +23,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_schema.h"
 
 /* --- helpers ------------------------------------------------------------- */
 
@@ -1001,6 +1002,299 @@ static void test_dashboard_fixture(void **state)
 	assert_int_equal(sql_int(path, "SELECT oom_kills FROM containers WHERE name = 'db'"), 2);
 }
 
+/* --- event pruning --------------------------------------------------------- */
+
+static void test_prune_events(void **state)
+{
+	(void)state;
+	const char *path = tmp_path("prune.db");
+	struct store *w = open_file(path);
+	struct store *r = open_ro(path);
+	int deleted = -1;
+
+	/* Recorded out of time order (the clock stepped): pruning goes by
+	 * time, the age that events_keep is about. */
+	static const int64_t offsets[] = { 5, 1, 3, 2, 10, 20, 4 };
+	int64_t ids[7];
+	for (int i = 0; i < 7; i++) {
+		assert_int_equal(store_event(w, T0 + offsets[i], "web", "started", NULL), 0);
+		struct store_event_row *ev = NULL;
+		int n = 0;
+		assert_int_equal(store_list_events(w, NULL, 0, -1, &ev, &n), 0);
+		ids[i] = ev[n - 1].id;
+		free(ev);
+	}
+
+	assert_int_equal(store_prune_events(w, T0 + 10, 0, &deleted), -EINVAL);
+	assert_int_equal(store_prune_events(w, T0 + 10, -1, &deleted), -EINVAL);
+	assert_int_equal(count_events(r), 7);
+
+	/* the two oldest of those before T0 + 10: T0+1 and T0+2 */
+	assert_int_equal(store_prune_events(w, T0 + 10, 2, &deleted), 0);
+	assert_int_equal(deleted, 2);
+	assert_int_equal(count_events(r), 5);
+	char sql[256];
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM events WHERE id IN (%lld, %lld)", (long long)ids[1],
+		 (long long)ids[3]);
+	assert_int_equal(sql_int(path, sql), 0);
+
+	/* the rest before the cutoff (strictly before: T0 + 10 stays) */
+	assert_int_equal(store_prune_events(w, T0 + 10, 100, &deleted), 0);
+	assert_int_equal(deleted, 3);
+	assert_int_equal(store_prune_events(w, T0 + 10, 100, NULL), 0);
+	assert_int_equal(store_prune_events(w, T0 + 10, 100, &deleted), 0);
+	assert_int_equal(deleted, 0);
+	char left[64], want[64];
+	sql_text(path, "SELECT group_concat(id) FROM (SELECT id FROM events ORDER BY id)", left, sizeof(left));
+	snprintf(want, sizeof(want), "%lld,%lld", (long long)ids[4], (long long)ids[5]);
+	assert_string_equal(left, want);
+
+	/* times the database cannot hold delete nothing, rather than all */
+	assert_int_equal(store_prune_events(w, INT64_MAX, 100, &deleted), 0);
+	assert_int_equal(deleted, 0);
+	assert_int_equal(store_prune_events(w, INT64_MIN, 100, &deleted), 0);
+	assert_int_equal(deleted, 0);
+
+	/* inside a caller's batch it is a savepoint: visible at the commit */
+	assert_int_equal(store_begin(w), 0);
+	assert_int_equal(store_prune_events(w, T0 + 15, 100, &deleted), 0);
+	assert_int_equal(deleted, 1);
+	assert_int_equal(count_events(r), 2);
+	assert_int_equal(store_commit(w), 0);
+	assert_int_equal(count_events(r), 1);
+
+	/* a reader cannot prune */
+	assert_int_equal(store_prune_events(r, T0 + 100, 100, &deleted), -EIO);
+	assert_int_equal(count_events(r), 1);
+
+	/* the other tables are history too and are left alone */
+	sync_names(w, T0, 1, "web");
+	int64_t id = 0;
+	assert_int_equal(store_run_begin(w, "web", 7, 7, NULL, "starting", T0, &id), 0);
+	assert_int_equal(store_prune_events(w, T0 + 1000, 100, &deleted), 0);
+	assert_int_equal(deleted, 1);
+	assert_int_equal(get(w, "web").current_run, id);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM runs"), 1);
+	store_close(r);
+	store_close(w);
+}
+
+/* A long backlog goes in batches of max_rows, never in one transaction. */
+static void test_prune_events_batches(void **state)
+{
+	(void)state;
+	struct store *s = open_memory();
+	int deleted = -1, batches = 0;
+
+	assert_int_equal(store_begin(s), 0);
+	for (int i = 0; i < 2500; i++)
+		assert_int_equal(store_event(s, T0 + i, NULL, "config-reloaded", NULL), 0);
+	assert_int_equal(store_commit(s), 0);
+
+	do {
+		assert_int_equal(store_prune_events(s, T0 + 2000, 300, &deleted), 0);
+		assert_true(deleted <= 300);
+		batches++;
+	} while (deleted == 300);
+	assert_int_equal(batches, 7); /* 6 * 300 + 200 */
+	assert_int_equal(count_events(s), 500);
+
+	struct store_event_row *ev = NULL;
+	int n = 0;
+	assert_int_equal(store_list_events(s, NULL, 0, 1, &ev, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ev[0].time_ms, T0 + 2000);
+	free(ev);
+	store_close(s);
+}
+
+/* --- OOM events ------------------------------------------------------------- */
+
+/* One 'oom-kill' event per process killed, so counting events counts kills. */
+static void test_record_oom_events(void **state)
+{
+	(void)state;
+	struct store *s = open_memory();
+	struct store_event_row *ev = NULL;
+	int64_t id = 0;
+	int n = 0;
+
+	sync_names(s, T0, 1, "db");
+	assert_int_equal(store_run_begin(s, "db", 10, 10, NULL, "starting", T0, &id), 0);
+	assert_int_equal(store_record_oom(s, "db", id, 3, T0 + 5, "3 process(es) killed"), 0);
+	assert_int_equal(store_record_oom(s, "db", id, 1, T0 + 9, "1 process(es) killed"), 0);
+	assert_int_equal(get(s, "db").oom_kills, 4);
+	assert_int_equal(store_list_events(s, "db", 0, -1, &ev, &n), 0);
+	assert_int_equal(n, 4);
+	for (int i = 0; i < n; i++) {
+		assert_string_equal(ev[i].type, "oom-kill");
+		assert_int_equal(ev[i].time_ms, i < 3 ? T0 + 5 : T0 + 9);
+		assert_string_equal(ev[i].detail, i < 3 ? "3 process(es) killed" : "1 process(es) killed");
+	}
+	free(ev);
+
+	/* a garbage counter jump: the counters keep it, the log is bounded */
+	assert_int_equal(store_record_oom(s, "db", id, INT64_C(1) << 40, T0 + 10, "bogus"), 0);
+	assert_int_equal(get(s, "db").oom_kills, 4 + (INT64_C(1) << 40));
+	assert_int_equal(count_events(s), 4 + 10000);
+	store_close(s);
+}
+
+/* --- dashboard views (migration 0002) -------------------------------------- */
+
+/* T0 is 2023-11-14T22:13:20.000Z */
+#define HOUR INT64_C(3600000)
+
+static void test_views(void **state)
+{
+	(void)state;
+	const char *path = tmp_path("views.db");
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	int64_t id;
+	char text[1024];
+
+	struct store *s = open_file(path);
+	sync_names(s, T0, 4, "web", "db", "worker", "gone");
+
+	/* web: exits in hour 22, restarted by the policy in hour 23, running
+	 * since 90 s ago */
+	assert_int_equal(store_run_begin(s, "web", 100, 1, NULL, "starting", T0, &id), 0);
+	struct store_run_end exited = { .ended_at_ms = T0 + 1000, .exit_code = 1, .reason = "exited(1)",
+					.state = "backoff" };
+	assert_int_equal(store_run_end(s, "web", id, &exited), 0);
+	assert_int_equal(store_count_restart(s, "web"), 0);
+	assert_int_equal(store_run_begin(s, "web", 101, 2, NULL, "starting", T0 + HOUR, &id), 0);
+	assert_int_equal(store_run_end(s, "web", id, &exited), 0);
+	assert_int_equal(store_count_restart(s, "web"), 0);
+	assert_int_equal(store_run_begin(s, "web", 102, 3, NULL, "starting", now - 90000, &id), 0);
+	assert_int_equal(store_set_state(s, "web", "running", now - 89000), 0);
+
+	/* db: 2 OOM kills in hour 22, one in hour 23, then it ended */
+	assert_int_equal(store_run_begin(s, "db", 200, 1, NULL, "starting", T0 + 10, &id), 0);
+	assert_int_equal(store_record_oom(s, "db", id, 2, T0 + 2000, "2 process(es) killed"), 0);
+	assert_int_equal(store_record_oom(s, "db", id, 1, T0 + HOUR, "1 process(es) killed"), 0);
+	struct store_run_end oom = { .ended_at_ms = T0 + HOUR + 5, .exit_code = -1, .signal = 9,
+				     .oom_killed = true, .reason = "oom-killed", .state = "oom-killed" };
+	assert_int_equal(store_run_end(s, "db", id, &oom), 0);
+
+	/* worker: a start that cannot succeed */
+	assert_int_equal(store_run_begin(s, "worker", 0, 0, NULL, "starting", T0 + 20, &id), 0);
+	struct store_run_end failed = { .ended_at_ms = T0 + 20, .exit_code = -1,
+					.reason = "exec /bin/x: No such file or directory", .state = "failed" };
+	assert_int_equal(store_run_end(s, "worker", id, &failed), 0);
+
+	/* gone: ran twice, then left the configuration */
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(store_run_begin(s, "gone", 300 + i, 1, NULL, "starting", T0 + 30 + i, &id), 0);
+		assert_int_equal(store_run_end(s, "gone", id, &exited), 0);
+	}
+	sync_names(s, T0 + 40, 3, "web", "db", "worker");
+	store_close(s);
+
+	/* v_containers: configured ones only; uptime only with a run going */
+	sql_text(path, "SELECT group_concat(name || ' ' || state || ' ' || ifnull(pid, '-') || ' ' || "
+		       "ifnull(uptime_s, '-') || ' ' || restarts || ' ' || oom_kills || ' ' || "
+		       "ifnull(last_exit_code, '-') || ' ' || ifnull(last_signal, '-') || ' ' || "
+		       "ifnull(last_reason, '-'), '; ') FROM (SELECT * FROM v_containers ORDER BY name)",
+		 text, sizeof(text));
+	/* uptime: 90 s, give or take the time this test takes */
+	char want[1024];
+	int64_t up = sql_int(path, "SELECT uptime_s FROM v_containers WHERE name = 'web'");
+	assert_in_range(up, 89, 100);
+	snprintf(want, sizeof(want),
+		 "db oom-killed - - 0 3 - 9 oom-killed; "
+		 "web running 102 %lld 2 0 1 - exited(1); "
+		 "worker failed - - 0 0 - - exec /bin/x: No such file or directory",
+		 (long long)up);
+	assert_string_equal(text, want);
+	sql_text(path, "SELECT started_at || ' ' || state_since FROM v_containers WHERE name = 'db'", text,
+		 sizeof(text));
+	assert_string_equal(text, "2023-11-14T22:13:20.010Z 2023-11-14T23:13:20.005Z");
+	assert_in_range(sql_int(path, "SELECT in_state_s FROM v_containers WHERE name = 'web'"), 88, 100);
+
+	/* v_restarts_per_hour: history, removed containers included */
+	sql_text(path, "SELECT group_concat(container || ' ' || hour || ' ' || starts || ' ' || restarts, '; ') "
+		       "FROM (SELECT * FROM v_restarts_per_hour WHERE hour < '2024' ORDER BY container, hour)",
+		 text, sizeof(text));
+	assert_string_equal(text, "db 2023-11-14T22:00:00Z 1 0; "
+				  "gone 2023-11-14T22:00:00Z 2 1; "
+				  "web 2023-11-14T22:00:00Z 1 0; "
+				  "web 2023-11-14T23:00:00Z 1 1; "
+				  "worker 2023-11-14T22:00:00Z 1 0");
+	/* with web's third run, 90 s ago: as many restarts as containers.restarts */
+	assert_int_equal(sql_int(path, "SELECT sum(restarts) FROM v_restarts_per_hour WHERE container = 'web'"), 2);
+	/* an hour is a time SQLite reads */
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM v_restarts_per_hour WHERE julianday(hour) IS NULL"), 0);
+
+	/* v_oom_kills_per_hour: by the hour the kills were seen */
+	sql_text(path, "SELECT group_concat(container || ' ' || hour || ' ' || oom_kills, '; ') "
+		       "FROM (SELECT * FROM v_oom_kills_per_hour ORDER BY container, hour)",
+		 text, sizeof(text));
+	assert_string_equal(text, "db 2023-11-14T22:00:00Z 2; db 2023-11-14T23:00:00Z 1");
+	assert_int_equal(sql_int(path, "SELECT sum(oom_kills) FROM v_oom_kills_per_hour"),
+			 sql_int(path, "SELECT sum(oom_kills) FROM containers"));
+
+	/* v_failed */
+	sql_text(path, "SELECT group_concat(name || ' ' || since || ' ' || last_reason, '; ') FROM v_failed", text,
+		 sizeof(text));
+	assert_string_equal(text, "worker 2023-11-14T22:13:20.020Z exec /bin/x: No such file or directory");
+	assert_true(sql_int(path, "SELECT failed_s FROM v_failed") > 0);
+}
+
+static void test_view_recent_events(void **state)
+{
+	(void)state;
+	const char *path = tmp_path("recent.db");
+	struct store *s = open_file(path);
+
+	assert_int_equal(store_begin(s), 0);
+	for (int i = 0; i < 1005; i++)
+		assert_int_equal(store_event(s, T0 + i, i % 2 ? "web" : NULL, "started", "x"), 0);
+	assert_int_equal(store_commit(s), 0);
+	store_close(s);
+
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM v_recent_events"), 1000);
+	assert_int_equal(sql_int(path, "SELECT id FROM v_recent_events LIMIT 1"),
+			 sql_int(path, "SELECT max(id) FROM events"));
+	assert_int_equal(sql_int(path, "SELECT min(id) FROM v_recent_events"),
+			 sql_int(path, "SELECT max(id) - 999 FROM events"));
+	char text[128];
+	sql_text(path, "SELECT time || ' ' || ifnull(container, '-') || ' ' || type || ' ' || detail "
+		       "FROM v_recent_events LIMIT 1",
+		 text, sizeof(text));
+	assert_string_equal(text, "2023-11-14T22:13:21.004Z - started x");
+}
+
+/* Migration 0002 (and any later one) applies to a database supd created
+ * at schema version 1, keeping its rows. */
+static void test_migrate_from_v1(void **state)
+{
+	(void)state;
+	const char *path = tmp_path("v1.db");
+	assert_true(store_n_migrations >= 2);
+	sql_exec(path, store_migrations[0]);
+	sql_exec(path, "PRAGMA user_version = 1; PRAGMA journal_mode = WAL;"
+		       "INSERT INTO containers (name, state, state_since, created_at, updated_at) VALUES "
+		       "('web', 'failed', '2023-11-14T22:13:20.000Z', '2023-11-14T22:13:20.000Z', "
+		       "'2023-11-14T22:13:20.000Z');"
+		       "INSERT INTO events (time, container, type) VALUES "
+		       "('2023-11-14T22:13:20.000Z', 'web', 'oom-kill');");
+
+	struct store *s = open_file(path);
+	store_close(s);
+	assert_int_equal(sql_int(path, "PRAGMA user_version"), store_schema_version());
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM sqlite_schema WHERE type = 'view' AND name IN "
+				       "('v_containers', 'v_restarts_per_hour', 'v_oom_kills_per_hour', "
+				       "'v_failed', 'v_recent_events')"),
+			 5);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM v_failed WHERE name = 'web'"), 1);
+	assert_int_equal(sql_int(path, "SELECT oom_kills FROM v_oom_kills_per_hour WHERE container = 'web'"), 1);
+	/* and read-only openers (supctl) accept the migrated file */
+	store_close(open_ro(path));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1025,6 +1319,12 @@ int main(void)
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_begin_commit_nesting),
 		cmocka_unit_test(test_dashboard_fixture),
+		cmocka_unit_test(test_prune_events),
+		cmocka_unit_test(test_prune_events_batches),
+		cmocka_unit_test(test_record_oom_events),
+		cmocka_unit_test(test_views),
+		cmocka_unit_test(test_view_recent_events),
+		cmocka_unit_test(test_migrate_from_v1),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -1,0 +1,114 @@
+/* logfile.c - see logfile.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fd.h"
+#include "logfile.h"
+#include "macro.h"
+
+static int open_append(const char *path, uint64_t *ret_size)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	*ret_size = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+	return fd;
+}
+
+int logfile_open(struct logfile *lf, const char *path, uint64_t max_size, int keep)
+{
+	memset(lf, 0, sizeof(*lf));
+	lf->fd = -1;
+	int fd = open_append(path, &lf->size);
+	if (fd < 0)
+		return fd;
+	lf->fd = fd;
+	lf->path = xstrdup(path);
+	lf->max_size = max_size;
+	lf->keep = keep;
+	return 0;
+}
+
+void logfile_close(struct logfile *lf)
+{
+	lf->fd = fd_close(lf->fd);
+	free(lf->path);
+	lf->path = NULL;
+}
+
+/* name.log.(k-1) -> name.log.k down to name.log -> name.log.1, then a
+ * fresh name.log. Readers that follow the file see it moved and reopen. */
+static int rotate(struct logfile *lf)
+{
+	char from[4096], to[4096];
+	if (lf->keep <= 0) {
+		if (ftruncate(lf->fd, 0) < 0)
+			return -errno;
+		lf->size = 0;
+		return 0;
+	}
+	for (int k = lf->keep; k > 1; k--) {
+		snprintf(from, sizeof(from), "%s.%d", lf->path, k - 1);
+		snprintf(to, sizeof(to), "%s.%d", lf->path, k);
+		if (rename(from, to) < 0 && errno != ENOENT)
+			return -errno;
+	}
+	snprintf(to, sizeof(to), "%s.1", lf->path);
+	if (rename(lf->path, to) < 0 && errno != ENOENT)
+		return -errno;
+	int fd = open_append(lf->path, &lf->size);
+	if (fd < 0)
+		return fd;
+	close(lf->fd);
+	lf->fd = fd;
+	return 0;
+}
+
+/* How much of data to write into the current file: all of it when it fits;
+ * else up to the last line end that fits (0: rotate first); a single line
+ * longer than a whole file is cut. */
+static size_t fitting_part(const struct logfile *lf, const char *data, size_t len)
+{
+	if (!lf->max_size || lf->size + len <= lf->max_size)
+		return len;
+	size_t room = lf->size < lf->max_size ? (size_t)(lf->max_size - lf->size) : 0;
+	const char *nl = room ? memrchr(data, '\n', room) : NULL;
+	if (nl)
+		return (size_t)(nl - data) + 1;
+	return lf->size == 0 ? (room ? room : len) : 0;
+}
+
+int logfile_append(struct logfile *lf, const void *data, size_t len)
+{
+	const char *p = data;
+	int r = lf->fd < 0 ? -EBADF : 0;
+	while (r == 0 && len > 0) {
+		size_t k = fitting_part(lf, p, len);
+		if (k == 0) {
+			r = rotate(lf);
+			continue;
+		}
+		r = fd_write_all(lf->fd, p, k);
+		if (r == 0) {
+			lf->size += k;
+			p += k;
+			len -= k;
+			if (len > 0)
+				r = rotate(lf);
+		}
+	}
+	if (r < 0) {
+		/* Dropped, not retried: a full disk must not stall the container
+		 * (its pipe would fill) or the loop. */
+		lf->dropping = true;
+		lf->dropped += len;
+		return r;
+	}
+	lf->dropping = false;
+	return 0;
+}
