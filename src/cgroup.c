@@ -295,3 +295,54 @@ const char *cgroup_manager_base(const struct cgroup_manager *m)
 {
 	return m->base_path;
 }
+
+/* The directory of pid's cgroup for controller (v1) or the unified one. */
+static int usage_dir(const char *root, bool v2, const char *procself, const char *mountinfo, const char *controller,
+		     char *ret, size_t size)
+{
+	char path[PATH_MAX], mnt[PATH_MAX];
+	int r = cgroup_parse_proc_self(procself, v2 ? NULL : controller, path, sizeof(path));
+	if (r < 0)
+		return r;
+	if (v2)
+		snprintf(mnt, sizeof(mnt), "%s", root);
+	else if ((r = cgroup_parse_v1_mount(mountinfo, controller, mnt, sizeof(mnt))) < 0)
+		return r;
+	return snprintf(ret, size, "%s%s", mnt, path) < (int)size ? 0 : -ENAMETOOLONG;
+}
+
+int cgroup_read_usage(const char *root, pid_t pid, uint64_t *ret_memory, uint64_t *ret_max, uint64_t *ret_pids)
+{
+	const size_t max = 256 * 1024;
+	_cleanup_free_ char *mountinfo = xmalloc(max);
+	char procself[4096], dir[PATH_MAX], buf[64];
+	bool v2 = is_cgroup2(root);
+	snprintf(dir, sizeof(dir), "/proc/%d/cgroup", (int)pid);
+	ssize_t n = fd_read_file_at(AT_FDCWD, dir, procself, sizeof(procself));
+	if (n < 0)
+		return (int)n;
+	mountinfo[0] = 0;
+	if (!v2 && (n = fd_read_file_at(AT_FDCWD, "/proc/self/mountinfo", mountinfo, max)) < 0)
+		return (int)n;
+	int r = usage_dir(root, v2, procself, mountinfo, "memory", dir, sizeof(dir));
+	if (r < 0)
+		return r;
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if ((r = cgroup_read_u64_at(fd, v2 ? "memory.current" : "memory.usage_in_bytes", ret_memory)) < 0)
+		return r;
+	*ret_max = 0;
+	/* v2 says "max"; v1 says a page-rounded LONG_MAX: both mean no limit. */
+	if (fd_read_file_at(fd, v2 ? "memory.max" : "memory.limit_in_bytes", buf, sizeof(buf)) > 0 && strncmp(buf, "max", 3)) {
+		uint64_t v = strtoull(buf, NULL, 10);
+		*ret_max = v >= (1ULL << 62) ? 0 : v;
+	}
+	*ret_pids = 0;
+	if (usage_dir(root, v2, procself, mountinfo, "pids", dir, sizeof(dir)) == 0) {
+		_cleanup_close_ int pfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (pfd >= 0)
+			(void)cgroup_read_u64_at(pfd, "pids.current", ret_pids);
+	}
+	return 0;
+}

@@ -79,6 +79,13 @@ const struct cgroup_ops *cgroup_manager_ops(const struct cgroup_manager *m);
 /* The base group's display path. */
 const char *cgroup_manager_base(const struct cgroup_manager *m);
 
+/* For readers outside supd (supctl): memory usage and limit, and number of
+ * processes, of the cgroup process pid is in (found through
+ * /proc/PID/cgroup, for v1 in each hierarchy), under root
+ * ("/sys/fs/cgroup"). *ret_max is 0 when unlimited, *ret_pids 0 when
+ * unknown. 0 or -errno (-ENOENT: no such process or group). */
+int cgroup_read_usage(const char *root, pid_t pid, uint64_t *ret_memory, uint64_t *ret_max, uint64_t *ret_pids);
+
 /* --- pure parsers (unit-tested against fixture text) --- */
 
 /* /proc/self/cgroup: the path of the v2 line ("0::/x") when controller is

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "cgroup.h"
+#include "spawn.h"
 #include "supctl.h"
 
 static int64_t now_ms(void)
@@ -12,6 +14,52 @@ static int64_t now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct usage {
+	bool known;
+	uint64_t memory, memory_max, pids;
+};
+
+/* Read from the container's cgroup now, if its recorded process is still
+ * the one the database means (same start time: no reused pid). */
+static struct usage read_usage(const struct store_container *c)
+{
+	struct usage u = { 0 };
+	uint64_t st;
+	if (c->pid <= 0 || spawn_read_starttime((pid_t)c->pid, &st) < 0 || st != c->pid_starttime)
+		return u;
+	u.known = cgroup_read_usage("/sys/fs/cgroup", (pid_t)c->pid, &u.memory, &u.memory_max, &u.pids) == 0;
+	return u;
+}
+
+/* 1536 -> "1.5K", binary units like the config's sizes */
+static void format_bytes(uint64_t v, char *buf, size_t size)
+{
+	static const char units[] = "BKMGTP";
+	double d = (double)v;
+	int i = 0;
+	while (d >= 1024 && i < 5) {
+		d /= 1024;
+		i++;
+	}
+	if (i == 0)
+		snprintf(buf, size, "%lluB", (unsigned long long)v);
+	else
+		snprintf(buf, size, d < 10 ? "%.1f%c" : "%.0f%c", d, units[i]);
+}
+
+static void format_memory(const struct usage *u, char *buf, size_t size)
+{
+	char cur[16], max[16] = "-";
+	if (!u->known) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	format_bytes(u->memory, cur, sizeof(cur));
+	if (u->memory_max)
+		format_bytes(u->memory_max, max, sizeof(max));
+	snprintf(buf, size, "%s/%s", cur, max);
 }
 
 static bool state_is_up(const char *state)
@@ -56,7 +104,12 @@ static void print_list_json(const struct store_container *cs, int n, int64_t now
 		print_json_int_or_null(stdout, c->pid, c->pid == 0);
 		printf(", \"uptime\": ");
 		print_json_int_or_null(stdout, (now - c->started_at_ms) / 1000, !up);
-		printf(", \"restarts\": %lld, \"oom_kills\": %lld, \"started_at\": ", (long long)c->restarts, (long long)c->oom_kills);
+		struct usage u = read_usage(c);
+		printf(", \"restarts\": %lld, \"oom_kills\": %lld, \"memory_bytes\": ", (long long)c->restarts, (long long)c->oom_kills);
+		print_json_int_or_null(stdout, (int64_t)u.memory, !u.known);
+		printf(", \"memory_max_bytes\": ");
+		print_json_int_or_null(stdout, (int64_t)u.memory_max, !u.known || !u.memory_max);
+		printf(", \"started_at\": ");
 		if (c->started_at_ms)
 			json_print_string(stdout, started);
 		else
@@ -80,7 +133,7 @@ static void print_list_table(const struct store_container *cs, int n, int64_t no
 		if (len > w)
 			w = len;
 	}
-	printf("%-*s  %-10s  %7s  %8s  %8s  %4s\n", w, "NAME", "STATE", "PID", "UPTIME", "RESTARTS", "OOM");
+	printf("%-*s  %-10s  %7s  %8s  %8s  %4s  %s\n", w, "NAME", "STATE", "PID", "UPTIME", "RESTARTS", "OOM", "MEMORY");
 	for (int i = 0; i < n; i++) {
 		const struct store_container *c = &cs[i];
 		char pid[24] = "-", uptime[32] = "-";
@@ -88,8 +141,11 @@ static void print_list_table(const struct store_container *cs, int n, int64_t no
 			snprintf(pid, sizeof(pid), "%lld", (long long)c->pid);
 		if (state_is_up(c->state) && c->started_at_ms)
 			format_duration(now - c->started_at_ms, uptime, sizeof(uptime));
-		printf("%-*s  %-10s  %7s  %8s  %8lld  %4lld\n", w, c->name, c->state, pid, uptime, (long long)c->restarts,
-		       (long long)c->oom_kills);
+		char mem[40];
+		struct usage u = read_usage(c);
+		format_memory(&u, mem, sizeof(mem));
+		printf("%-*s  %-10s  %7s  %8s  %8lld  %4lld  %s\n", w, c->name, c->state, pid, uptime, (long long)c->restarts,
+		       (long long)c->oom_kills, mem);
 	}
 }
 
@@ -130,6 +186,13 @@ static void print_status_text(const struct store_container *c, const struct stor
 	}
 	if (c->cgroup[0])
 		printf("Cgroup:     %s\n", c->cgroup);
+	struct usage u = read_usage(c);
+	if (u.known) {
+		char mem[40];
+		format_memory(&u, mem, sizeof(mem));
+		printf("Memory:     %s (usage/limit)\n", mem);
+		printf("Processes:  %llu\n", (unsigned long long)u.pids);
+	}
 	printf("Restarts:   %lld\n", (long long)c->restarts);
 	printf("OOM kills:  %lld\n", (long long)c->oom_kills);
 	if (c->last_reason[0])
@@ -163,6 +226,13 @@ static void print_status_json(const struct store_container *c, const struct stor
 	print_json_int_or_null(stdout, (now - c->started_at_ms) / 1000, !(state_is_up(c->state) && c->started_at_ms));
 	printf(", \"cgroup\": ");
 	json_print_string(stdout, c->cgroup);
+	struct usage u = read_usage(c);
+	printf(", \"memory_bytes\": ");
+	print_json_int_or_null(stdout, (int64_t)u.memory, !u.known);
+	printf(", \"memory_max_bytes\": ");
+	print_json_int_or_null(stdout, (int64_t)u.memory_max, !u.known || !u.memory_max);
+	printf(", \"processes\": ");
+	print_json_int_or_null(stdout, (int64_t)u.pids, !u.known);
 	printf(", \"restarts\": %lld, \"oom_kills\": %lld, \"last_reason\": ", (long long)c->restarts, (long long)c->oom_kills);
 	json_print_string(stdout, c->last_reason);
 	printf(", \"runs\": [");

@@ -43,7 +43,7 @@ wait_until 10 "hog's second run" sh -c "[ \"\$(sqlite3 $DB \"SELECT count(*) FRO
 # One statement, one snapshot: hog keeps being OOM-killed meanwhile.
 both=$(q "SELECT (SELECT oom_kills FROM containers WHERE name='hog') || ' ' || (SELECT sum(oom_kills) FROM runs WHERE container='hog')")
 check "containers.oom_kills equals the sum over runs (each kill counted once)" "${both#* }" "${both% *}"
-check_match "supctl list shows the OOM count" "^hog +[a-z-]+ .* [1-9][0-9]*$" "$(ctl list | grep '^hog')"
+check_match "supctl list shows the OOM count" "^hog +[a-z-]+ +[0-9-]+ +[0-9a-z-]+ +[0-9]+ +[1-9][0-9]* +[^ ]+$" "$(ctl list | grep '^hog')"
 
 # tolerant: a child is the victim, the container keeps running.
 wait_until 10 "tolerant's child was OOM-killed" log_has tolerant "child-ended signal=9"

@@ -8,6 +8,7 @@ write_config <<EOF
 rootfs = $ROOTFS
 command = /bin/httpd -f -p 127.0.0.1:18080 -h /var/www
 network = host
+memory_max = 64M
 stop_timeout = 1s
 
 [container:done]
@@ -39,9 +40,13 @@ check "uptime is a number while running" number "$(echo "$J" | jq -r '.[] | sele
 check "uptime is null when not running" null "$(echo "$J" | jq -r '.[] | select(.name=="done") | .uptime | type')"
 
 T1=$(ctl list)
-check "list header" "NAME STATE PID UPTIME RESTARTS OOM" "$(echo "$T1" | head -1 | tr -s ' ')"
-check_match "list row for web" "^web +running +$(q "SELECT pid FROM containers WHERE name='web'") +[0-9]+s +0 +0$" "$(echo "$T1" | grep '^web')"
-check_match "list row for idle" "^idle +stopped +- +- +0 +0$" "$(echo "$T1" | grep '^idle')"
+check "list header" "NAME STATE PID UPTIME RESTARTS OOM MEMORY" "$(echo "$T1" | head -1 | tr -s ' ')"
+check_match "list row for web, memory usage/limit from its cgroup" "^web +running +$(q "SELECT pid FROM containers WHERE name='web'") +[0-9]+s +0 +0 +[0-9.]+[BKM]/64M$" "$(echo "$T1" | grep '^web')"
+check_match "list row for idle" "^idle +stopped +- +- +0 +0 +-$" "$(echo "$T1" | grep '^idle')"
+check "list --json memory_max_bytes" 67108864 "$(echo "$J" | jq -r '.[] | select(.name=="web") | .memory_max_bytes')"
+check "list --json memory_bytes is a number" number "$(echo "$J" | jq -r '.[] | select(.name=="web") | .memory_bytes | type')"
+check_match "status shows memory and processes" "Memory: +[0-9.]+[BKM]/64M" "$(ctl status web)"
+check_match "status shows the process count" "Processes: +1$" "$(ctl status web)"
 
 S=$(ctl status done --json)
 check "status --json state" exited "$(echo "$S" | jq -r .state)"
