@@ -14,6 +14,7 @@
 #include "cgroup.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "reload.h"
 #include "fd.h"
 #include "log.h"
 #include "notify.h"
@@ -97,14 +98,22 @@ static void daemon_finish(struct supd *d)
 	for (int i = 0; i < d->n_containers; i++)
 		sv_container_free(d->containers[i]);
 	d->n_containers = 0;
+	for (int i = 0; i < d->n_leaving; i++)
+		sv_container_free(d->leaving[i]);
+	d->n_leaving = 0;
 }
 
-void daemon_container_settled(struct supd *d)
+void daemon_container_settled(struct supd *d, struct container *c)
 {
+	if (c && !d->shutting_down)
+		reload_container_settled(d, c);
 	if (!d->shutting_down || !d->ctl)
 		return;
 	for (int i = 0; i < d->n_containers; i++)
 		if (!sv_state_is_settled(d->containers[i]->state))
+			return;
+	for (int i = 0; i < d->n_leaving; i++)
+		if (!sv_state_is_settled(d->leaving[i]->state))
 			return;
 	daemon_finish(d);
 }
@@ -121,7 +130,7 @@ static void daemon_shutdown(struct supd *d, int signum)
 		log_warning("notifying the service manager ($NOTIFY_SOCKET): %s, ignoring", strerror(-nr));
 	for (int i = 0; i < d->n_containers; i++)
 		sv_handle_event(d->containers[i], SV_EV_STOP);
-	daemon_container_settled(d);
+	daemon_container_settled(d, NULL);
 }
 
 /* SIGCHLD: a container's pidfd path may not have run yet; reap through it
@@ -154,9 +163,13 @@ static void on_signal(void *data, int signum)
 	case SIGCHLD:
 		daemon_reap(d);
 		break;
-	case SIGHUP:
-		log_warning("SIGHUP: configuration reload is not available in this version, ignoring");
+	case SIGHUP: {
+		char summary[1024];
+		struct sup_err err = { 0 };
+		if (!d->shutting_down && daemon_reload(d, summary, sizeof(summary), &err) < 0)
+			log_error("SIGHUP: reload refused, the running configuration stays: %s", err.msg);
 		break;
+	}
 	}
 }
 
@@ -165,6 +178,17 @@ static void on_ctl_request(void *data, struct ctl_client *cl, const char *verb, 
 	struct supd *d = data;
 	if (!strcmp(verb, "ping")) {
 		ctl_reply(cl, true, "supd %s pid %d", SUP_VERSION, (int)getpid());
+		return;
+	}
+	if (!strcmp(verb, "reload")) {
+		char summary[1024];
+		struct sup_err err = { 0 };
+		if (d->shutting_down)
+			ctl_reply(cl, false, "supd is shutting down");
+		else if (daemon_reload(d, summary, sizeof(summary), &err) < 0)
+			ctl_reply(cl, false, "reload refused, the running configuration stays: %s", err.msg);
+		else
+			ctl_reply(cl, true, "%s", summary);
 		return;
 	}
 	if (!strcmp(verb, "kill")) {
@@ -200,7 +224,7 @@ static void on_ctl_request(void *data, struct ctl_client *cl, const char *verb, 
 		return;
 	}
 	struct container *c = daemon_find(d, arg);
-	if (!c) {
+	if (!c || c->reload_remove) {
 		ctl_reply(cl, false, "no container named '%s' in the configuration", arg);
 		return;
 	}
@@ -287,6 +311,10 @@ static void daemon_close(struct supd *d)
 		ctable_done(&d->table);
 	}
 	free(d->containers);
+	free(d->leaving);
+	for (int i = 0; i < d->n_old_configs; i++)
+		config_free(d->old_configs[i]);
+	free(d->old_configs);
 	free(d->logbuf);
 	fd_close(d->devnull_fd);
 	cgroup_close(d->cgroups);

@@ -30,6 +30,10 @@ struct supd {
 	struct ctable table;
 	struct container **containers; /* config order (sorted by name) */
 	int n_containers;
+	struct container **leaving;    /* removed by a reload, stopping; freed once settled */
+	int n_leaving;
+	struct sup_config **old_configs; /* replaced by reloads, still used by stopping containers */
+	int n_old_configs;
 	int devnull_fd;
 	struct logpipe_buffer *logbuf;
 	bool shutting_down;
@@ -42,8 +46,15 @@ int daemon_run(const char *config_path);
 /* Wall clock in ms since the epoch (what the database records). */
 int64_t daemon_now_ms(void);
 
-/* A container reached a settled state; during shutdown this may end the loop. */
-void daemon_container_settled(struct supd *d);
+/* c reached a settled state: a pending reload step for it runs now, and
+ * during shutdown this may end the loop. */
+void daemon_container_settled(struct supd *d, struct container *c);
+
+/* Re-read the config file: start added containers, stop removed ones,
+ * restart changed ones (once stopped, with the new config), leave the
+ * unchanged ones alone. A bad config changes nothing: -errno with err set.
+ * summary gets one line saying what changed. */
+int daemon_reload(struct supd *d, char *summary, size_t size, struct sup_err *err);
 
 /* Next pseudo-random number (restart jitter; not for secrets). */
 uint32_t daemon_random(struct supd *d);

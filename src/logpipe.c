@@ -14,8 +14,12 @@ struct logpipe {
 	struct logpipe *next, *prev;
 	struct logpipe_sink sink;
 	const char *stream;
-	bool at_line_start; /* the next byte read starts a line: prefix it */
+	char *partial;      /* a line read in part, held until its end comes, so */
+	size_t partial_len; /* lines of stdout and stderr never interleave */
 };
+
+/* A line longer than this is written in pieces (each its own line). */
+#define LOGPIPE_MAX_LINE 16384
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
@@ -40,7 +44,9 @@ static void detach(struct logpipe *lp)
 
 static void on_closed(uv_handle_t *h)
 {
-	free(h);
+	struct logpipe *lp = (struct logpipe *)h;
+	free(lp->partial);
+	free(lp);
 }
 
 static void logpipe_close(struct logpipe *lp)
@@ -67,58 +73,94 @@ static void emit(struct logpipe *lp, const char *out, size_t n)
 	}
 }
 
-/* Copy data into the output buffer with the prefix in front of every line
- * start; one timestamp per read (what arrived together shares it). */
-static void format_and_emit(struct logpipe *lp, const char *data, size_t n)
-{
+struct out {
+	struct logpipe *lp;
 	char prefix[64];
+	size_t plen, used;
+};
+
+static void out_put(struct out *o, const char *data, size_t n)
+{
+	struct logpipe_buffer *b = o->lp->buf;
+	while (n > 0) {
+		size_t k = n < sizeof(b->out) - o->used ? n : sizeof(b->out) - o->used;
+		memcpy(b->out + o->used, data, k);
+		o->used += k;
+		data += k;
+		n -= k;
+		if (o->used == sizeof(b->out)) {
+			emit(o->lp, b->out, o->used);
+			o->used = 0;
+		}
+	}
+}
+
+/* One whole line: prefix, the held part, then text (which ends in '\n'
+ * unless it is the cut end of an overlong line or the last one at EOF). */
+static void out_line(struct out *o, const char *text, size_t n)
+{
+	out_put(o, o->prefix, o->plen);
+	if (o->lp->partial_len) {
+		out_put(o, o->lp->partial, o->lp->partial_len);
+		o->lp->partial_len = 0;
+	}
+	out_put(o, text, n);
+	if (n == 0 || text[n - 1] != '\n')
+		out_put(o, "\n", 1);
+}
+
+static void hold_partial(struct logpipe *lp, const char *data, size_t n)
+{
+	if (!lp->partial)
+		lp->partial = xmalloc(LOGPIPE_MAX_LINE);
+	memcpy(lp->partial + lp->partial_len, data, n);
+	lp->partial_len += n;
+}
+
+/* Every complete line gets "TIME STREAM " in front; one timestamp per read
+ * (what arrived together shares it). A trailing part without its newline
+ * waits for the rest. */
+static void format_and_emit(struct logpipe *lp, const char *data, size_t n, bool eof)
+{
+	struct out o = { .lp = lp };
 	struct timespec ts;
 	struct tm tm;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	size_t plen = strftime(prefix, sizeof(prefix), "%Y-%m-%dT%H:%M:%S", &tm);
-	plen += (size_t)snprintf(prefix + plen, sizeof(prefix) - plen, ".%03ldZ %s ", ts.tv_nsec / 1000000, lp->stream);
+	o.plen = strftime(o.prefix, sizeof(o.prefix), "%Y-%m-%dT%H:%M:%S", &tm);
+	o.plen += (size_t)snprintf(o.prefix + o.plen, sizeof(o.prefix) - o.plen, ".%03ldZ %s ", ts.tv_nsec / 1000000, lp->stream);
 
-	char *out = lp->buf->out;
-	size_t used = 0, cap = sizeof(lp->buf->out);
 	while (n > 0) {
-		if (lp->at_line_start) {
-			if (used + plen > cap) {
-				emit(lp, out, used);
-				used = 0;
-			}
-			memcpy(out + used, prefix, plen);
-			used += plen;
-			lp->at_line_start = false;
-		}
 		const char *nl = memchr(data, '\n', n);
 		size_t k = nl ? (size_t)(nl - data) + 1 : n;
-		if (k > cap - used)
-			k = cap - used;
-		memcpy(out + used, data, k);
-		used += k;
+		if (!nl && lp->partial_len + k < LOGPIPE_MAX_LINE) {
+			hold_partial(lp, data, k);
+		} else {
+			if (lp->partial_len + k > LOGPIPE_MAX_LINE) /* overlong: cut */
+				k = LOGPIPE_MAX_LINE - lp->partial_len;
+			out_line(&o, data, k);
+		}
 		data += k;
 		n -= k;
-		if (k > 0 && data[-1] == '\n')
-			lp->at_line_start = true;
-		if (used == cap) {
-			emit(lp, out, used);
-			used = 0;
-		}
 	}
-	emit(lp, out, used);
+	if (eof && lp->partial_len)
+		out_line(&o, "", 0);
+	if (!lp->partial_len) {
+		free(lp->partial);
+		lp->partial = NULL;
+	}
+	emit(lp, lp->buf->out, o.used);
 }
 
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
 	struct logpipe *lp = (struct logpipe *)s;
 	if (n > 0) {
-		format_and_emit(lp, buf->base, (size_t)n);
+		format_and_emit(lp, buf->base, (size_t)n, false);
 		return;
 	}
 	if (n < 0) { /* UV_EOF or a read error: this pipe is done either way */
-		if (!lp->at_line_start)
-			emit(lp, "\n", 1); /* end a last line that had none */
+		format_and_emit(lp, "", 0, true); /* a last line that had no newline */
 		logpipe_close(lp);
 	}
 }
@@ -136,7 +178,6 @@ int logpipe_open(uv_loop_t *loop, struct logpipe_buffer *buf, int read_fd, const
 	lp->buf = buf;
 	lp->stream = stream;
 	lp->sink = *sink;
-	lp->at_line_start = true;
 	lp->owner = owner;
 	lp->next = owner->head;
 	if (owner->head)

@@ -354,7 +354,7 @@ static void sv_enter_failed_spawn(struct container *c, const char *reason)
 	record_event(c, "start-failed", "%s", reason);
 	sv_set_state(c, SV_FAILED);
 	notify_waiters(c);
-	daemon_container_settled(c->d);
+	daemon_container_settled(c->d, c);
 }
 
 /* A child cloned into its namespaces and cgroup, parked before setup until
@@ -751,7 +751,7 @@ static void sv_enter_ended(struct container *c, const struct pidwatch_exit *ex)
 			  c->cfg->name);
 	}
 	notify_waiters(c);
-	daemon_container_settled(d);
+	daemon_container_settled(d, c);
 }
 
 /* --- control clients waiting for a result --- */
@@ -895,7 +895,7 @@ void sv_handle_event(struct container *c, enum sv_event ev)
 		sv_set_state(c, SV_STOPPED);
 		record_event(c, "stopped", "restart cancelled");
 		notify_waiters(c);
-		daemon_container_settled(c->d);
+		daemon_container_settled(c->d, c);
 		break;
 	case _SV_ACTION_MAX:
 		assert(false);
@@ -927,6 +927,19 @@ int sv_container_new(struct supd *d, const struct container_config *cfg, struct 
 	ctable_add(&d->table, &c->link);
 	*ret = c;
 	return 0;
+}
+
+void sv_container_set_config(struct container *c, const struct container_config *cfg)
+{
+	assert(!strcmp(c->cfg->name, cfg->name));
+	c->cfg = cfg;
+	c->link.name = cfg->name; /* same text, new owner */
+	free(c->envp);
+	c->envp = spawn_build_env(cfg);
+	if (c->restart.cap != cfg->start_limit_burst + 1 && !c->run) {
+		restart_tracker_done(&c->restart);
+		restart_tracker_init(&c->restart, cfg->start_limit_burst);
+	}
 }
 
 static void on_container_timer_closed(uv_handle_t *h)

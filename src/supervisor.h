@@ -45,11 +45,18 @@ struct container {
 	bool stop_requested;                /* a stop was asked: the exit is "stopped", no restart */
 	bool kill_sent;                     /* SIGKILL sent after stop_timeout in this run */
 	struct sv_waiter *waiters;          /* control clients waiting for a settled state */
+	/* A reload that must wait until the container is settled: */
+	const struct container_config *reload_cfg; /* restart with this config, or NULL */
+	bool reload_remove;                 /* removed from the config: free once settled */
 };
 
 /* Create the container for cfg (state stopped) and open its log file.
  * 0 or -errno with err filled. */
 int sv_container_new(struct supd *d, const struct container_config *cfg, struct container **ret, struct sup_err *err);
+/* Take a new config for the same name (reload). The running process, if
+ * any, keeps what it was started with; the next run uses cfg. */
+void sv_container_set_config(struct container *c, const struct container_config *cfg);
+
 /* Close the timer and free once closed; the container must be settled. */
 void sv_container_free(struct container *c);
 

@@ -72,6 +72,14 @@ static const struct command commands[] = {
 	  "  -f, --follow       keep printing new events as supd records them\n"
 	  "                     (woken by inotify on the database's WAL, no polling).",
 	  false, OPT_FOLLOW | OPT_SINCE | OPT_CONTAINER | OPT_JSON },
+	{ "reload", "",
+	  "Make supd re-read its configuration (as SIGHUP does) and print what\n"
+	  "changed: containers added are started, removed ones are stopped (their\n"
+	  "history stays in the database), changed ones are restarted with the new\n"
+	  "configuration, unchanged ones are not touched. A configuration with an\n"
+	  "error changes nothing; the error (file:line) is printed and the exit\n"
+	  "status is 1. [supd] settings take effect only when supd restarts.",
+	  false, 0 },
 	{ "version", "", "Print supctl's version and, when supd answers, supd's.", false, 0 },
 };
 
