@@ -117,6 +117,7 @@ static const struct key_def supd_keys[] = {
 	SUPD_KEY("log_max_size", KEY_SIZE, log_max_size),
 	SUPD_KEY("log_keep", KEY_U32, log_keep),
 	SUPD_KEY("events_keep", KEY_DURATION, events_keep_ms),
+	SUPD_KEY("metrics_file", KEY_PATH, metrics_file),
 	{ "include", KEY_INCLUDE, 0, true },
 };
 
@@ -1107,6 +1108,7 @@ struct sup_config *config_free(struct sup_config *c)
 	free(c->supd.run_dir);
 	free(c->supd.log_dir);
 	free(c->supd.cgroup_parent);
+	free(c->supd.metrics_file);
 	free(c->supd.db_path);
 	free(c->supd.socket_path);
 	for (int i = 0; i < c->n_containers; i++)

@@ -56,6 +56,7 @@ struct supd_settings {
 	char *socket_path;   /* default <run_dir>/supd.sock */
 	uint64_t log_max_size; /* bytes; a container log is rotated past it; 0 = never; default 10M */
 	uint32_t log_keep;     /* rotated logs kept per container (<name>.log.1 ...); default 5 */
+	char *metrics_file;    /* Prometheus text file, rewritten on change; NULL = none */
 	uint64_t events_keep_ms; /* events older than this are pruned from the database; 0 = keep forever; default 30 days */
 };
 

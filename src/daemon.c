@@ -17,6 +17,7 @@
 #include "reload.h"
 #include "fd.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "signals.h"
 #include "store.h"
@@ -95,6 +96,14 @@ static void daemon_finish(struct supd *d)
 	signals_close(d->signals);
 	d->signals = NULL;
 	uv_close((uv_handle_t *)&d->prune_timer, NULL);
+	/* The last word: every container stopped. */
+	if (uv_is_active((uv_handle_t *)&d->metrics_timer) || d->config->supd.metrics_file) {
+		int r = metrics_write(d);
+		if (r < 0)
+			log_warning("writing metrics: %s, ignoring", strerror(-r));
+	}
+	uv_close((uv_handle_t *)&d->metrics_timer, NULL);
+	d->metrics_timer.data = NULL;
 	for (int i = 0; i < d->n_containers; i++)
 		sv_container_free(d->containers[i]);
 	d->n_containers = 0;
@@ -285,6 +294,8 @@ static int daemon_open(struct supd *d, const char *config_path, struct sup_err *
 		return sup_err_set(err, r, "signals: %s", uv_strerror(r));
 	uv_timer_init(&d->loop, &d->prune_timer);
 	d->prune_timer.data = d;
+	uv_timer_init(&d->loop, &d->metrics_timer);
+	d->metrics_timer.data = d;
 	return 0;
 }
 
@@ -343,6 +354,7 @@ int daemon_run(const char *config_path)
 			sv_handle_event(d.containers[i], SV_EV_START);
 
 	uv_timer_start(&d.prune_timer, on_prune, 0, 0);
+	metrics_changed(&d);
 	char ready[128];
 	snprintf(ready, sizeof(ready), "READY=1\nSTATUS=supervising %d containers", d.n_containers);
 	int nr = notify_send(ready);

@@ -26,6 +26,7 @@ struct supd {
 	struct signals *signals;
 	struct cgroup_manager *cgroups;
 	uv_timer_t prune_timer; /* hourly: events older than events_keep */
+	uv_timer_t metrics_timer; /* one-shot after a change; data NULL until initialized */
 	uint64_t rng; /* xorshift state for restart jitter */
 	struct ctable table;
 	struct container **containers; /* config order (sorted by name) */

@@ -14,6 +14,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "metrics.h"
 #include "reload.h"
 #include "store.h"
 #include "supervisor.h"
@@ -160,6 +161,7 @@ int daemon_reload(struct supd *d, char *summary, size_t size, struct sup_err *er
 		 restarted, unchanged);
 	log_info("%s", summary);
 	store_event(d->store, daemon_now_ms(), NULL, "config-reloaded", summary);
+	metrics_changed(d);
 	for (int k = 0; k < n_fresh; k++)
 		if (fresh[k]->cfg->autostart)
 			sv_handle_event(fresh[k], SV_EV_START);

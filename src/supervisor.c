@@ -24,6 +24,7 @@
 #include "fd.h"
 #include "log.h"
 #include "logpipe.h"
+#include "metrics.h"
 #include "oomwatch.h"
 #include "parse.h"
 #include "restart.h"
@@ -101,6 +102,8 @@ static void record_event(struct container *c, const char *type, const char *fmt,
 	int r = store_event(c->d->store, daemon_now_ms(), c->cfg->name, type, detail);
 	if (r < 0)
 		log_warning("container '%s': recording event %s: %s, ignoring", c->cfg->name, type, strerror(-r));
+	/* Every change a metric shows comes with an event. */
+	metrics_changed(c->d);
 }
 
 #ifndef NDEBUG
@@ -172,6 +175,7 @@ static uint64_t sv_account_oom(struct container *c, struct sv_run *run)
 	r = store_record_oom(c->d->store, c->cfg->name, run->id, (int64_t)delta, daemon_now_ms(), detail);
 	if (r < 0)
 		log_warning("container '%s': recording OOM kill: %s, ignoring", c->cfg->name, strerror(-r));
+	metrics_changed(c->d);
 	return delta;
 }
 
