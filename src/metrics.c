@@ -66,6 +66,9 @@ int metrics_write(struct supd *d)
 		free(rows);
 		return r;
 	}
+	char now[32];
+	store_format_time(daemon_now_ms(), now, sizeof(now));
+	fprintf(f, "# written by supd at %s\n", now);
 	write_header(f, "sup_container_up", "gauge", "1 while the container's command runs");
 	for (int i = 0; i < n; i++) {
 		struct container *c = find(d, rows[i].name);
