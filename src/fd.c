@@ -7,9 +7,10 @@
 #include "fd.h"
 #include "macro.h"
 
-int fd_write_all(int fd, const void *buf, size_t n)
+int fd_write_all_count(int fd, const void *buf, size_t n, size_t *ret_written)
 {
 	const char *p = buf;
+	*ret_written = 0;
 	while (n > 0) {
 		ssize_t k = write(fd, p, n);
 		if (k < 0) {
@@ -19,8 +20,15 @@ int fd_write_all(int fd, const void *buf, size_t n)
 		}
 		p += k;
 		n -= (size_t)k;
+		*ret_written += (size_t)k;
 	}
 	return 0;
+}
+
+int fd_write_all(int fd, const void *buf, size_t n)
+{
+	size_t written;
+	return fd_write_all_count(fd, buf, n, &written);
 }
 
 ssize_t fd_read_file_at(int dirfd, const char *path, char *buf, size_t size)

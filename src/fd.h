@@ -6,6 +6,8 @@
 
 /* Write all of buf, retrying on EINTR and short writes. 0 or -errno. */
 int fd_write_all(int fd, const void *buf, size_t n);
+/* The same; *ret_written says how much was written, also on failure. */
+int fd_write_all_count(int fd, const void *buf, size_t n, size_t *ret_written);
 
 /* Read up to size-1 bytes of dirfd/path into buf, NUL-terminated.
  * Returns bytes read or -errno. */

@@ -50,6 +50,7 @@ static int rotate(struct logfile *lf)
 		if (ftruncate(lf->fd, 0) < 0)
 			return -errno;
 		lf->size = 0;
+		lf->mid_line = false;
 		return 0;
 	}
 	for (int k = lf->keep; k > 1; k--) {
@@ -66,6 +67,7 @@ static int rotate(struct logfile *lf)
 		return fd;
 	close(lf->fd);
 	lf->fd = fd;
+	lf->mid_line = false; /* a cut line stays in the rotated file */
 	return 0;
 }
 
@@ -93,14 +95,27 @@ int logfile_append(struct logfile *lf, const void *data, size_t len)
 			r = rotate(lf);
 			continue;
 		}
-		r = fd_write_all(lf->fd, p, k);
-		if (r == 0) {
-			lf->size += k;
-			p += k;
-			len -= k;
-			if (len > 0)
-				r = rotate(lf);
+		if (lf->mid_line) {
+			/* A full disk cut the last line short: end it, so the next
+			 * line starts on its own. */
+			size_t w;
+			if ((r = fd_write_all_count(lf->fd, "\n", 1, &w)) < 0)
+				break;
+			lf->size += 1;
+			lf->mid_line = false;
 		}
+		size_t written = 0;
+		r = fd_write_all_count(lf->fd, p, k, &written);
+		lf->size += written;
+		p += written;
+		len -= written;
+		if (r < 0) {
+			if (written > 0)
+				lf->mid_line = p[-1] != '\n';
+			break;
+		}
+		if (len > 0)
+			r = rotate(lf);
 	}
 	if (r < 0) {
 		/* Dropped, not retried: a full disk must not stall the container

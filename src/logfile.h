@@ -15,6 +15,7 @@ struct logfile {
 	uint64_t max_size;   /* rotate before a write would pass it; 0 = never */
 	int keep;            /* rotated files kept */
 	bool dropping;       /* the last append failed: output is being dropped */
+	bool mid_line;       /* a failed write left a cut line: end it before the next one */
 	uint64_t dropped;    /* bytes dropped since dropping began */
 };
 

@@ -171,10 +171,40 @@ int supctl_list(const struct supctl_opts *o)
 	return SUPCTL_OK;
 }
 
-static void print_status_text(const struct store_container *c, const struct store_run *runs, int n_runs, int64_t now)
+/* What the configuration says about the container, when supctl has it. */
+static void print_config_summary(const struct container_config *cfg)
+{
+	char b[32];
+	printf("Command:    %s\n", cfg->command);
+	printf("Rootfs:     %s\n", cfg->rootfs);
+	printf("Network:    %s\n", network_mode_to_string(cfg->network));
+	printf("Restart:    %s (delay %llu ms, max %llu ms, start_limit %u/%llu ms), oom_policy %s\n",
+	       restart_policy_to_string(cfg->restart), (unsigned long long)cfg->restart_delay_ms,
+	       (unsigned long long)cfg->restart_delay_max_ms, cfg->start_limit_burst,
+	       (unsigned long long)cfg->start_limit_window_ms, oom_policy_to_string(cfg->oom_policy));
+	printf("Limits:     memory_max ");
+	if (cfg->memory_max) {
+		format_bytes(cfg->memory_max, b, sizeof(b));
+		printf("%s", b);
+	} else
+		printf("none");
+	if (cfg->cpu_max)
+		printf(", cpu_max %u.%03u", cfg->cpu_max / 1000, cfg->cpu_max % 1000);
+	else
+		printf(", cpu_max none");
+	if (cfg->pids_max)
+		printf(", pids_max %u\n", cfg->pids_max);
+	else
+		printf(", pids_max none\n");
+}
+
+static void print_status_text(const struct store_container *c, const struct container_config *cfg,
+			      const struct store_run *runs, int n_runs, int64_t now)
 {
 	char t[32], d[32];
 	printf("Name:       %s\n", c->name);
+	if (cfg)
+		print_config_summary(cfg);
 	store_format_time(c->state_since_ms, t, sizeof(t));
 	format_duration(now - c->state_since_ms, d, sizeof(d));
 	printf("State:      %s since %s (%s ago)\n", c->state, t, d);
@@ -283,7 +313,7 @@ int supctl_status(const struct supctl_opts *o, const char *name)
 	if (o->json)
 		print_status_json(&c, runs, n_runs, now_ms());
 	else
-		print_status_text(&c, runs, n_runs, now_ms());
+		print_status_text(&c, o->config ? config_find(o->config, name) : NULL, runs, n_runs, now_ms());
 	free(runs);
 	return SUPCTL_OK;
 }

@@ -122,14 +122,14 @@ int supctl_resolve_paths(struct supctl_opts *o, bool need_log_dir)
 		fprintf(stderr, "supctl: %s (pass --db and --socket to skip the configuration)\n", err.msg);
 		return SUPCTL_FAIL;
 	}
-	/* The strings live as long as supctl: it exits right after the command. */
+	/* The paths point into cfg, which main() frees after the command. */
 	if (!o->db_path)
-		o->db_path = xstrdup(cfg->supd.db_path);
+		o->db_path = cfg->supd.db_path;
 	if (!o->socket_path)
-		o->socket_path = xstrdup(cfg->supd.socket_path);
+		o->socket_path = cfg->supd.socket_path;
 	if (!o->log_dir)
-		o->log_dir = xstrdup(cfg->supd.log_dir);
-	config_free(cfg);
+		o->log_dir = cfg->supd.log_dir;
+	o->config = cfg; /* status shows each container's configuration from it */
 	return 0;
 }
 
@@ -294,8 +294,11 @@ int main(int argc, char **argv)
 	}
 	const char *name = argv[optind];
 	for (size_t i = 0; i < ELEMENTSOF(commands); i++)
-		if (!strcmp(commands[i].name, name))
-			return run_command(&commands[i], &o, argc - optind, argv + optind);
+		if (!strcmp(commands[i].name, name)) {
+			int r = run_command(&commands[i], &o, argc - optind, argv + optind);
+			config_free(o.config);
+			return r;
+		}
 	fprintf(stderr, "supctl: unknown command '%s'; run 'supctl --help' for the list\n", name);
 	return SUPCTL_USAGE;
 }

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "config.h"
 #include "store.h"
 
 struct supctl_opts {
@@ -18,6 +19,7 @@ struct supctl_opts {
 	int signal;              /* kill -s, default SIGKILL */
 	int64_t since_ms;        /* --since, 0 = from the start */
 	const char *container;   /* --container */
+	struct sup_config *config; /* loaded when paths came from it; else NULL */
 };
 
 /* Exit statuses (DESIGN.md). */

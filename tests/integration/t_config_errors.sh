@@ -78,5 +78,10 @@ set +e
 out=$("$SUPD" -c "$T/missing.conf" 2>&1); rc=$?
 set -e
 check "missing config file: exit 1" 1 "$rc"
+# Under systemd (JOURNAL_STREAM set) each line carries its syslog priority.
+set +e
+out=$(JOURNAL_STREAM=8:1234 "$SUPD" -c "$T/missing.conf" 2>&1)
+set -e
+check_match "under systemd the error line has priority <3>" "^<3>" "$out"
 check_match "missing config file: names it" "missing.conf" "$out"
 finish

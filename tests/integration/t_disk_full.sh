@@ -81,6 +81,12 @@ first_tick=$(grep -m1 -o 'tick-[0-9]*$' "$NSLOG/filler.log")
 # plus what was dropped, is everything filler wrote (with prefixes of 32
 # bytes) up to that tick: 20000 lines of 132 and ticks 0..N-1.
 written=$(grep -a -b -o -m1 -E "$ts stdout tick-[0-9]+$" "$NSLOG/filler.log" | head -1 | cut -d: -f1)
+# A newline supd may add to end the line the full disk cut is not output.
+last_before=$(head -c "$written" "$NSLOG/filler.log" | tail -n 1)
+if [ -n "$last_before" ] && ! printf '%s\n' "$last_before" | grep -Eq "^$ts stdout $LINE$" \
+	&& [ "$(head -c "$written" "$NSLOG/filler.log" | tail -c 1 | od -An -c | tr -d ' ')" = '\n' ]; then
+	written=$((written - 1))
+fi
 n=${first_tick#tick-}
 produced=$((20000 * 132))
 for ((k = 0; k < n; k++)); do produced=$((produced + 32 + 6 + ${#k})); done

@@ -122,11 +122,12 @@ for f in "$F" "$F.1"; do
 	sz=$(stat -c %s "$f")
 	[ "$sz" -le $MAX ] && pass "$(basename "$f") within log_max_size ($sz bytes)" || fail "$(basename "$f") has $sz bytes"
 done
-# Whole lines, each with its prefix, at both ends of both files (the last
-# line of flood.log may be the one cut by the stop: ended with a newline).
+# Whole lines, each with its prefix, at both ends of both files; the last
+# line of flood.log may be the one cut by the stop, ended with a newline.
 ts='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z'
-bad=$( { head -n 2000 "$F.1"; tail -n 2000 "$F.1"; head -n 2000 "$F"; tail -n 2000 "$F" | head -n -1; } | grep -Ev "^$ts stdout $LINE$" || true)
+bad=$( { head -n 2000 "$F.1"; tail -n 2000 "$F.1"; head -n -1 "$F" | head -n 2000; head -n -1 "$F" | tail -n 2000; } | grep -Ev "^$ts stdout $LINE$" || true)
 [ -z "$bad" ] && pass "lines at the ends of both files are whole and prefixed" \
 	|| fail "lines at the ends of the files are not all whole: $(printf '%s\n' "$bad" | cut -c1-200 | head -3)"
+check_match "the last line, cut by the stop, is prefixed and ended" "^$ts stdout [0-9]*$" "$(tail -n 1 "$F")"
 check "no tick is lost or mangled" 0 "$(grep -Evc "^$ts stdout tick$" "$LOGDIR/ticker.log" || true)"
 finish

@@ -47,6 +47,9 @@ check "list --json memory_max_bytes" 67108864 "$(echo "$J" | jq -r '.[] | select
 check "list --json memory_bytes is a number" number "$(echo "$J" | jq -r '.[] | select(.name=="web") | .memory_bytes | type')"
 check_match "status shows memory and processes" "Memory: +[0-9.]+[BKM]/64M" "$(ctl status web)"
 check_match "status shows the process count" "Processes: +1$" "$(ctl status web)"
+check_match "status shows the command from the configuration" "Command: +/bin/httpd -f" "$(ctl status web)"
+check_match "status shows the limits" "Limits: +memory_max 64M, cpu_max none, pids_max none" "$(ctl status web)"
+check_match "status shows the restart policy" "Restart: +on-failure" "$(ctl status web)"
 
 S=$(ctl status done --json)
 check "status --json state" exited "$(echo "$S" | jq -r .state)"
