@@ -7,6 +7,15 @@
 #include "fd.h"
 #include "macro.h"
 
+ssize_t fd_read(int fd, void *buf, size_t n)
+{
+	for (;;) {
+		ssize_t k = read(fd, buf, n);
+		if (k >= 0 || errno != EINTR)
+			return k < 0 ? -errno : k;
+	}
+}
+
 int fd_write_all_count(int fd, const void *buf, size_t n, size_t *ret_written)
 {
 	const char *p = buf;
@@ -38,12 +47,9 @@ ssize_t fd_read_file_at(int dirfd, const char *path, char *buf, size_t size)
 		return -errno;
 	size_t got = 0;
 	while (got + 1 < size) {
-		ssize_t k = read(fd, buf + got, size - 1 - got);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		ssize_t k = fd_read(fd, buf + got, size - 1 - got);
+		if (k < 0)
+			return k;
 		if (k == 0)
 			break;
 		got += (size_t)k;
@@ -63,12 +69,9 @@ int fd_read_all(int fd, size_t max, char **ret, size_t *ret_len)
 			size = size ? 2 * size : 4096;
 			buf = xrealloc(buf, size + 1);
 		}
-		ssize_t k = read(fd, buf + len, size - len);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		ssize_t k = fd_read(fd, buf + len, size - len);
+		if (k < 0)
+			return (int)k;
 		if (k == 0)
 			break;
 		len += (size_t)k;

@@ -4,6 +4,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* read(2), retried on EINTR. Bytes read (0 at EOF) or -errno. */
+ssize_t fd_read(int fd, void *buf, size_t n);
+
 /* Write all of buf, retrying on EINTR and short writes. 0 or -errno. */
 int fd_write_all(int fd, const void *buf, size_t n);
 /* The same; *ret_written says how much was written, also on failure. */

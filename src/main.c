@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "daemon.h"
 #include "log.h"
@@ -29,6 +30,19 @@ static void usage(FILE *f)
 		"Environment: SUP_CONFIG (config file), SUP_LOG_LEVEL=debug.\n"
 		"Exit status: 0 after a clean shutdown, 1 on a configuration or start-up\n"
 		"error (nothing is started then), 2 on a usage error.\n");
+}
+
+/* Every container holds a log file and, while it runs, a pidfd and pipes:
+ * thousands of them need more than the usual soft limit of 1024. The hard
+ * limit is ours to take. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			log_warning("raising the open-file limit to %llu: %m, ignoring", (unsigned long long)rl.rlim_max);
+	}
 }
 
 int main(int argc, char **argv)
@@ -67,5 +81,6 @@ int main(int argc, char **argv)
 	if (!config || !*config)
 		config = "/etc/sup/supd.conf";
 	log_init();
+	raise_fd_limit();
 	return daemon_run(config);
 }

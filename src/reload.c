@@ -75,12 +75,13 @@ int daemon_reload(struct supd *d, char *summary, size_t size, struct sup_err *er
 		store_event(d->store, daemon_now_ms(), NULL, "config-error", err->msg);
 		return r;
 	}
-	char added[512] = "", removed[512] = "", restarted[512] = "";
+	char added[512] = "", removed[512] = "", restarted[512] = "", updated[512] = "";
 	int unchanged = 0;
 
 	/* Everything that can fail comes first: the new containers' log files. */
 	struct container **now = xcalloc((size_t)next->n_containers + 1, sizeof(*now));
 	struct container **fresh = xcalloc((size_t)next->n_containers + 1, sizeof(*fresh));
+	bool *is_fresh = xcalloc((size_t)next->n_containers + 1, sizeof(*is_fresh));
 	int n_fresh = 0;
 	for (int i = 0; i < next->n_containers; i++) {
 		const struct container_config *cfg = &next->containers[i];
@@ -98,6 +99,7 @@ int daemon_reload(struct supd *d, char *summary, size_t size, struct sup_err *er
 		if ((r = sv_container_new(d, cfg, &fresh[n_fresh], err)) < 0)
 			goto fail;
 		now[i] = fresh[n_fresh++];
+		is_fresh[i] = true;
 	}
 
 	/* Removed: stop, free once settled. */
@@ -116,10 +118,7 @@ int daemon_reload(struct supd *d, char *summary, size_t size, struct sup_err *er
 	for (int i = 0; i < next->n_containers; i++) {
 		struct container *c = now[i];
 		const struct container_config *cfg = &next->containers[i];
-		bool is_fresh = false;
-		for (int k = 0; k < n_fresh; k++)
-			is_fresh |= fresh[k] == c;
-		if (is_fresh) {
+		if (is_fresh[i]) {
 			append_name(added, sizeof(added), cfg->name);
 			continue;
 		}
@@ -134,7 +133,7 @@ int daemon_reload(struct supd *d, char *summary, size_t size, struct sup_err *er
 		if (sv_state_is_settled(c->state) && !c->reload_cfg) {
 			/* Not running: the new config is used from its next start. */
 			sv_container_set_config(c, cfg);
-			unchanged++;
+			append_name(updated, sizeof(updated), cfg->name);
 			continue;
 		}
 		append_name(restarted, sizeof(restarted), cfg->name);
@@ -157,8 +156,8 @@ int daemon_reload(struct supd *d, char *summary, size_t size, struct sup_err *er
 	d->old_configs[d->n_old_configs++] = d->config;
 	d->config = next;
 
-	snprintf(summary, size, "reloaded %s: added [%s] removed [%s] restarted [%s] unchanged %d", next->path, added, removed,
-		 restarted, unchanged);
+	snprintf(summary, size, "reloaded %s: added [%s] removed [%s] restarted [%s] updated (not running) [%s] unchanged %d",
+		 next->path, added, removed, restarted, updated, unchanged);
 	log_info("%s", summary);
 	store_event(d->store, daemon_now_ms(), NULL, "config-reloaded", summary);
 	metrics_changed(d);
@@ -166,6 +165,7 @@ int daemon_reload(struct supd *d, char *summary, size_t size, struct sup_err *er
 		if (fresh[k]->cfg->autostart)
 			sv_handle_event(fresh[k], SV_EV_START);
 	free(fresh);
+	free(is_fresh);
 	/* Settled ones with a pending restart (stop was a no-op) go now. */
 	for (int i = 0; i < d->n_containers; i++)
 		if (d->containers[i]->reload_cfg && sv_state_is_settled(d->containers[i]->state))
@@ -181,6 +181,7 @@ fail:
 	for (int k = 0; k < n_fresh; k++)
 		sv_container_free(fresh[k]);
 	free(fresh);
+	free(is_fresh);
 	free(now);
 	config_free(next);
 	return r;

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fd.h"
 #include "parse.h"
 #include "supctl.h"
 
@@ -104,13 +105,10 @@ static int follow(const struct supctl_opts *o, struct store *s, int64_t *after_i
 	char ev[sizeof(struct inotify_event) + NAME_MAX + 1] __attribute__((aligned(__alignof__(struct inotify_event))));
 	for (;;) {
 		fflush(stdout);
-		ssize_t n = read(in, ev, sizeof(ev));
+		ssize_t n = fd_read(in, ev, sizeof(ev));
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			int r = -errno;
 			close(in);
-			return r;
+			return (int)n;
 		}
 		bool ours = false;
 		for (char *p = ev; p < ev + n;) {

@@ -46,18 +46,13 @@ static int copy_out(int fd)
 {
 	char buf[65536];
 	for (;;) {
-		ssize_t k = read(fd, buf, sizeof(buf));
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (k == 0)
-			break;
-		if (fd_write_all(STDOUT_FILENO, buf, (size_t)k) < 0)
-			return -errno;
+		ssize_t k = fd_read(fd, buf, sizeof(buf));
+		if (k <= 0)
+			return (int)k;
+		int r = fd_write_all(STDOUT_FILENO, buf, (size_t)k);
+		if (r < 0)
+			return r;
 	}
-	return 0;
 }
 
 static int follow(const char *dir, const char *file, const char *path, int fd)
@@ -75,13 +70,10 @@ static int follow(const char *dir, const char *file, const char *path, int fd)
 	}
 	char ev[sizeof(struct inotify_event) + NAME_MAX + 1] __attribute__((aligned(__alignof__(struct inotify_event))));
 	for (;;) {
-		ssize_t n = read(in, ev, sizeof(ev));
+		ssize_t n = fd_read(in, ev, sizeof(ev));
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			int r = -errno;
 			close(in);
-			return r;
+			return (int)n;
 		}
 		bool reopen = false;
 		for (char *p = ev; p < ev + n;) {
