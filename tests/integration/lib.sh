@@ -99,15 +99,17 @@ write_config() {
 	} > "$CONF"
 }
 
+# start_supd [TIMEOUT_S]: start it and wait for its socket (default 5 s).
 start_supd() {
+	local tries=$(( ${1:-5} * 20 * TIME_SCALE ))
 	"$SUPD" -c "$CONF" 2>"$SUPD_LOG" &
 	SUPD_PID=$!
-	for _ in $(seq 100); do
+	for _ in $(seq $tries); do
 		[ -S "$SOCK" ] && return 0
 		kill -0 "$SUPD_PID" 2>/dev/null || { echo "FAIL: supd exited at start:"; cat "$SUPD_LOG"; exit 1; }
 		sleep 0.05
 	done
-	echo "FAIL: supd did not open $SOCK within 5 s"
+	echo "FAIL: supd did not open $SOCK within ${1:-5} s"
 	exit 1
 }
 

@@ -57,11 +57,13 @@ sleep 1.5
 kill $FOLLOW $STAMPER 2>/dev/null; wait $FOLLOW $STAMPER 2>/dev/null || true
 n=$(wc -l < "$T/follow.stamped")
 [ "$n" -ge 3 ] && pass "logs -f printed $n new lines" || fail "logs -f printed $n lines"
-worst=0
+worst=0 parsed=0
 while read -r got stamp _; do
 	written=$(date -u -d "${stamp}" +%s%3N 2>/dev/null) || continue
+	parsed=$((parsed + 1))
 	lag=$((got - written)); [ $lag -gt $worst ] && worst=$lag
 done < "$T/follow.stamped"
+check "every followed line's time parsed" "$n" "$parsed"
 [ $worst -lt $((100 * TIME_SCALE)) ] && pass "logs -f lag at most ${worst} ms" || fail "logs -f lag ${worst} ms"
 
 # events: filters and JSON
@@ -73,14 +75,23 @@ rc=0; ctl events --since yesterdayish >/dev/null 2>&1 || rc=$?
 check "a bad --since is a usage error" 2 "$rc"
 
 # events -f sees supctl kill's effect within 100 ms
-"$SUPCTL" -c "$CONF" events -f --json --container ticker > "$T/events.out" &
+mkfifo "$T/events.fifo"
+"$SUPCTL" -c "$CONF" events -f --json --container ticker > "$T/events.fifo" &
 FOLLOW=$!
+stamp_lines < "$T/events.fifo" > "$T/events.out" &
+STAMPER=$!
 sleep 0.3
 check_match "supctl kill -s TERM" "^sent signal 15 to ticker" "$(ctl kill -s TERM ticker)"
 wait_until 5 "ticker exited after SIGTERM" state_is ticker exited
 check "its TERM trap's exit code" 3 "$(q "SELECT exit_code FROM runs WHERE container='ticker'")"
 sleep 0.3
-kill $FOLLOW 2>/dev/null; wait $FOLLOW 2>/dev/null || true
+kill $FOLLOW $STAMPER 2>/dev/null; wait $FOLLOW $STAMPER 2>/dev/null || true
+# an event reaches the follower within 100 ms of being recorded
+line=$(grep '"type": "exited"' "$T/events.out" | head -1)
+got=${line%% *}
+recorded=$(date -u -d "$(echo "${line#* }" | jq -r .time)" +%s%3N)
+lag=$((got - recorded))
+[ $lag -lt $((100 * TIME_SCALE)) ] && pass "events -f lag ${lag} ms" || fail "events -f lag ${lag} ms"
 check "events -f streamed the exit" 1 "$(grep -c '"type": "exited"' "$T/events.out")"
 rc=0; out=$(ctl kill talker 2>&1) || rc=$?
 check "kill of a stopped container fails" 1 "$rc"

@@ -25,6 +25,7 @@ stop_timeout = 5s
 rootfs = $ROOTFS
 command = /bin/probe sleep 60
 autostart = no
+stop_timeout = 1s
 EOF
 start_supd
 wait_until 10 "polite ready" log_has polite ready
