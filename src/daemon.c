@@ -87,6 +87,23 @@ static void on_prune(uv_timer_t *t)
 	uv_timer_start(t, on_prune, r == 0 && deleted == PRUNE_BATCH ? 0 : PRUNE_INTERVAL_MS, 0);
 }
 
+static void flush_store(struct supd *d)
+{
+	int r = store_flush(d->store);
+	if (r < 0)
+		log_warning("committing to the database: %s; this turn's records may be lost, ignoring", strerror(-r));
+}
+
+static void on_flush_prepare(uv_prepare_t *h)
+{
+	flush_store(h->data);
+}
+
+static void on_flush_check(uv_check_t *h)
+{
+	flush_store(h->data);
+}
+
 static void daemon_finish(struct supd *d)
 {
 	store_event(d->store, daemon_now_ms(), NULL, "supd-stopped", "all containers stopped");
@@ -104,6 +121,9 @@ static void daemon_finish(struct supd *d)
 	}
 	uv_close((uv_handle_t *)&d->metrics_timer, NULL);
 	d->metrics_timer.data = NULL;
+	flush_store(d);
+	uv_close((uv_handle_t *)&d->flush_prepare, NULL);
+	uv_close((uv_handle_t *)&d->flush_check, NULL);
 	for (int i = 0; i < d->n_containers; i++)
 		sv_container_free(d->containers[i]);
 	d->n_containers = 0;
@@ -185,6 +205,8 @@ static void on_signal(void *data, int signum)
 static void on_ctl_request(void *data, struct ctl_client *cl, const char *verb, const char *arg)
 {
 	struct supd *d = data;
+	/* A client that gets its answer must find the database up to date. */
+	flush_store(d);
 	if (!strcmp(verb, "ping")) {
 		ctl_reply(cl, true, "supd %s pid %d", SUP_VERSION, (int)getpid());
 		return;
@@ -192,9 +214,11 @@ static void on_ctl_request(void *data, struct ctl_client *cl, const char *verb, 
 	if (!strcmp(verb, "reload")) {
 		char summary[1024];
 		struct sup_err err = { 0 };
-		if (d->shutting_down)
+		int r = d->shutting_down ? -ESHUTDOWN : daemon_reload(d, summary, sizeof(summary), &err);
+		flush_store(d);
+		if (r == -ESHUTDOWN)
 			ctl_reply(cl, false, "supd is shutting down");
-		else if (daemon_reload(d, summary, sizeof(summary), &err) < 0)
+		else if (r < 0)
 			ctl_reply(cl, false, "reload refused, the running configuration stays: %s", err.msg);
 		else
 			ctl_reply(cl, true, "%s", summary);
@@ -213,6 +237,7 @@ static void on_ctl_request(void *data, struct ctl_client *cl, const char *verb, 
 			return;
 		}
 		int r = sv_kill(c, sig);
+		flush_store(d);
 		if (r == -ESRCH)
 			ctl_reply(cl, false, "container '%s' is not running (%s)", name, sv_state_to_string(c->state));
 		else if (r < 0)
@@ -296,6 +321,16 @@ static int daemon_open(struct supd *d, const char *config_path, struct sup_err *
 	d->prune_timer.data = d;
 	uv_timer_init(&d->loop, &d->metrics_timer);
 	d->metrics_timer.data = d;
+	/* One commit per loop turn: writes join a batch, committed when the
+	 * turn's callbacks are done (check) and before the loop waits
+	 * (prepare, for the timers' writes). */
+	store_set_autobatch(d->store, true);
+	uv_prepare_init(&d->loop, &d->flush_prepare);
+	d->flush_prepare.data = d;
+	uv_prepare_start(&d->flush_prepare, on_flush_prepare);
+	uv_check_init(&d->loop, &d->flush_check);
+	d->flush_check.data = d;
+	uv_check_start(&d->flush_check, on_flush_check);
 	return 0;
 }
 

@@ -26,6 +26,8 @@ struct supd {
 	struct signals *signals;
 	struct cgroup_manager *cgroups;
 	uv_timer_t prune_timer; /* hourly: events older than events_keep */
+	uv_prepare_t flush_prepare; /* commit the store's batch before the loop waits */
+	uv_check_t flush_check;     /* and right after each turn's I/O callbacks */
 	uv_timer_t metrics_timer; /* one-shot after a change; data NULL until initialized */
 	uint64_t rng; /* xorshift state for restart jitter */
 	struct ctable table;

@@ -156,6 +156,8 @@ struct store {
 	sqlite3 *db;
 	bool readonly;                /* opened by store_open_readonly() */
 	unsigned depth;               /* open transaction levels: 0 none, 1 BEGIN, >1 savepoints */
+	bool autobatch;               /* writes open a batch transaction that store_flush() commits */
+	bool batch_open;              /* depth 1 is that batch */
 	sqlite3_stmt *stmt[_ST_MAX];  /* prepared at open, indexed by enum stmt_id */
 };
 
@@ -388,6 +390,40 @@ static int tx_end(struct store *s, int r)
 		tx_rollback(s);
 		return r;
 	}
+	return tx_commit(s);
+}
+
+/* With autobatch on, the first write after a flush opens one transaction
+ * that collects every write until the next store_flush(): one commit per
+ * loop turn instead of several per container start. */
+static int ensure_batch(struct store *s)
+{
+	if (!s->autobatch || s->depth > 0)
+		return 0;
+	int r = tx_begin(s);
+	if (r == 0)
+		s->batch_open = true;
+	return r;
+}
+
+void store_set_autobatch(struct store *s, bool on)
+{
+	s->autobatch = on;
+}
+
+int store_flush(struct store *s)
+{
+	if (!s->batch_open)
+		return 0;
+	/* A failed write inside the batch may have ended the transaction
+	 * (SQLite rolls back by itself on some errors): nothing to commit. */
+	if (sqlite3_get_autocommit(s->db)) {
+		s->depth = 0;
+		s->batch_open = false;
+		return -EIO;
+	}
+	assert(s->depth == 1);
+	s->batch_open = false;
 	return tx_commit(s);
 }
 
@@ -651,6 +687,7 @@ struct store *store_close(struct store *s)
 {
 	if (!s)
 		return NULL;
+	(void)store_flush(s); /* a batch left open would be rolled back by the close */
 
 	for (size_t i = 0; i < _ST_MAX; i++)
 		sqlite3_finalize(s->stmt[i]);
@@ -752,6 +789,8 @@ static int sync_locked(struct store *s, const char *const *names, int n, int64_t
 
 int store_sync_containers(struct store *s, const char *const *names, int n, int64_t now_ms)
 {
+	if (ensure_batch(s) < 0)
+		return -EIO;
 	assert(s);
 	assert(n == 0 || names);
 	if (n < 0)
@@ -774,6 +813,8 @@ static int changed_or_enoent(struct store *s)
 
 int store_set_state(struct store *s, const char *name, const char *state, int64_t now_ms)
 {
+	if (ensure_batch(s) < 0)
+		return -EIO;
 	assert(s && name && state);
 	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_SET_STATE];
 
@@ -813,6 +854,8 @@ static int run_begin_locked(struct store *s, const char *name, pid_t pid, uint64
 int store_run_begin(struct store *s, const char *name, pid_t pid, uint64_t pid_starttime,
 		    const char *cgroup, const char *state, int64_t now_ms, int64_t *ret_run_id)
 {
+	if (ensure_batch(s) < 0)
+		return -EIO;
 	assert(s && name && state);
 	if (pid < 0 || pid_starttime > INT64_MAX)
 		return -EINVAL;
@@ -849,6 +892,8 @@ static int run_end_locked(struct store *s, const char *name, int64_t run_id, con
 
 int store_run_end(struct store *s, const char *name, int64_t run_id, const struct store_run_end *end)
 {
+	if (ensure_batch(s) < 0)
+		return -EIO;
 	assert(s && name && end && end->state);
 
 	int r = tx_begin(s);
@@ -859,6 +904,8 @@ int store_run_end(struct store *s, const char *name, int64_t run_id, const struc
 
 int store_count_restart(struct store *s, const char *name)
 {
+	if (ensure_batch(s) < 0)
+		return -EIO;
 	assert(s && name);
 	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_COUNT_RESTART];
 
@@ -899,6 +946,8 @@ static int record_oom_locked(struct store *s, const char *name, int64_t run_id, 
 
 int store_record_oom(struct store *s, const char *name, int64_t run_id, int64_t count, int64_t now_ms, const char *detail)
 {
+	if (ensure_batch(s) < 0)
+		return -EIO;
 	assert(s && name);
 	if (count <= 0)
 		return -EINVAL;
@@ -910,6 +959,8 @@ int store_record_oom(struct store *s, const char *name, int64_t run_id, int64_t 
 
 int store_event(struct store *s, int64_t now_ms, const char *name, const char *type, const char *detail)
 {
+	if (ensure_batch(s) < 0)
+		return -EIO;
 	assert(s && type);
 	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_EVENT];
 
@@ -932,6 +983,8 @@ static int prune_events_locked(struct store *s, int64_t older_than_ms, int max_r
 
 int store_prune_events(struct store *s, int64_t older_than_ms, int max_rows, int *ret_deleted)
 {
+	if (ensure_batch(s) < 0)
+		return -EIO;
 	assert(s);
 	if (max_rows <= 0)
 		return -EINVAL;

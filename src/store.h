@@ -31,6 +31,13 @@ int store_schema_version(void);
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 
+/* Batch mode (supd): every write joins one transaction opened by the first
+ * write after the last store_flush(); store_flush() commits it. supd
+ * flushes before its loop waits, so readers see each turn's writes as soon
+ * as the turn is done, and a turn costs one commit. */
+void store_set_autobatch(struct store *s, bool on);
+int store_flush(struct store *s);
+
 /* Make sure a row exists for every configured container (state 'stopped'
  * for new rows, removed = 0), and mark rows whose names are not in the
  * list removed = 1 (history is kept). */
