@@ -34,6 +34,7 @@ struct cgroup_oom_counts {
 /* How OOM kills of a group are announced: a file to watch with inotify
  * (v2 memory.events) or an fd that becomes readable (v1 eventfd). */
 struct cgroup_oom_source {
+	bool early;         /* may fire before oom_kill has moved (v1): re-read shortly after */
 	int fd;             /* poll for readable; -1 when path is used; owned by the cgroup */
 	char path[4096 + 256]; /* inotify IN_MODIFY on this file; "" when fd is used */
 };

@@ -182,6 +182,7 @@ static int v1_oom_source(struct cgroup *cg, struct cgroup_oom_source *ret)
 	}
 	ret->fd = cg->oom_fd;
 	ret->path[0] = 0;
+	ret->early = true; /* the kernel signals at OOM time, before it picks and counts a victim */
 	return 0;
 }
 

@@ -57,6 +57,7 @@ struct sv_run {
 	uint64_t oom_kills;         /* OOM kills counted in this run */
 	uv_timer_t oom_recheck;     /* re-read shortly after a notification that showed no kill yet */
 	unsigned oom_recheck_ms;    /* next re-read delay, doubled up to OOM_RECHECK_MAX_MS */
+	bool oom_early;             /* the notification can precede the count (v1): recheck */
 	bool oom_timer_inited;
 	bool pw_inited, err_inited; /* which handles need uv_close */
 	int open_handles;
@@ -199,6 +200,8 @@ static void sv_check_oom(struct sv_run *run)
 		sv_handle_event(c, SV_EV_OOM);
 		return;
 	}
+	if (!run->oom_early)
+		return; /* v2: 'max' and 'high' changes come often near the limit; no kill, nothing to wait for */
 	if (run->oom_recheck_ms == 0)
 		run->oom_recheck_ms = OOM_RECHECK_FIRST_MS;
 	else if (run->oom_recheck_ms >= OOM_RECHECK_MAX_MS) {
@@ -532,7 +535,9 @@ static void sv_launch(struct container *c, struct sv_prepared *p)
 	run->oom_recheck.data = run;
 	run->oom_timer_inited = true;
 	struct cgroup_oom_source src;
-	if ((r = ops->oom_source(run->cg, &src)) < 0 || (r = oomwatch_start(&d->loop, &src, on_oom_notify, run, &run->oom)) < 0)
+	if ((r = ops->oom_source(run->cg, &src)) == 0)
+		run->oom_early = src.early;
+	if (r < 0 || (r = oomwatch_start(&d->loop, &src, on_oom_notify, run, &run->oom)) < 0)
 		log_warning("container '%s': no OOM notifications for %s (%s); OOM kills are still counted at exit",
 			    c->cfg->name, ops->path(run->cg), strerror(-r)); /* libuv codes are -errno on Unix */
 
