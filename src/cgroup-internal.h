@@ -38,6 +38,11 @@ extern const struct cgroup_ops cgroup_v2_ops;
 int cgroup_mkdir_at(int dirfd, const char *name, int *ret_fd);
 int cgroup_kill_procs_at(int dirfd);
 int cgroup_rmdir_at(int dirfd, const char *name);
+/* Write value to file in the group at dirfd; with optional, a file the
+ * kernel does not offer (-ENOENT) is fine. 0 or -errno with err naming the
+ * group (path) and file. */
+int cgroup_write_limit_at(int dirfd, const char *path, const char *file, const char *value, bool optional,
+			  struct sup_err *err);
 /* cgroup.procs of the group at dirfd lists no process. */
 bool cgroup_is_empty_at(int dirfd);
 /* A file holding one decimal number (memory.current, ...). */

@@ -198,6 +198,17 @@ int cgroup_rmdir_at(int dirfd, const char *name)
 	return 0;
 }
 
+int cgroup_write_limit_at(int dirfd, const char *path, const char *file, const char *value, bool optional,
+			  struct sup_err *err)
+{
+	int r = fd_write_file_at(dirfd, file, value);
+	if (r == -ENOENT && optional)
+		return 0;
+	if (r < 0)
+		return sup_err_set(err, r, "cgroup %s: writing %s to %s: %s", path, value, file, strerror(-r));
+	return 0;
+}
+
 bool cgroup_is_empty_at(int dirfd)
 {
 	char buf[64];

@@ -72,12 +72,7 @@ static int write_limit(struct cgroup *cg, int hier, const char *file, const char
 		return sup_err_set(err, -ENOTSUP, "cgroup %s: the v1 %s controller is not mounted, cannot set %s", cg->path,
 				   v1_controllers[hier], file);
 	}
-	int r = fd_write_file_at(cg->fd[hier], file, value);
-	if (r == -ENOENT && optional)
-		return 0;
-	if (r < 0)
-		return sup_err_set(err, r, "cgroup %s: writing %s to %s: %s", cg->path, value, file, strerror(-r));
-	return 0;
+	return cgroup_write_limit_at(cg->fd[hier], cg->path, file, value, optional, err);
 }
 
 static int v1_destroy(struct cgroup *cg)

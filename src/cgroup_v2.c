@@ -97,12 +97,7 @@ int cgroup_v2_open(struct cgroup_manager *m, const char *root, const char *paren
 
 static int write_limit(struct cgroup *cg, const char *file, const char *value, bool optional, struct sup_err *err)
 {
-	int r = fd_write_file_at(cg->fd[0], file, value);
-	if (r == -ENOENT && optional)
-		return 0;
-	if (r < 0)
-		return sup_err_set(err, r, "cgroup %s: writing %s to %s: %s", cg->path, value, file, strerror(-r));
-	return 0;
+	return cgroup_write_limit_at(cg->fd[0], cg->path, file, value, optional, err);
 }
 
 static int v2_create(struct cgroup_manager *m, const char *name, const struct cgroup_limits *l, struct cgroup **ret,

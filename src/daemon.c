@@ -38,7 +38,7 @@ uint32_t daemon_random(struct supd *d)
 	return (uint32_t)(d->rng >> 32);
 }
 
-static struct container *daemon_find(struct supd *d, const char *name)
+struct container *daemon_find(struct supd *d, const char *name)
 {
 	struct ctable_link *l = ctable_find_name(&d->table, name);
 	return l ? (struct container *)l : NULL; /* link is the first member */
@@ -205,8 +205,9 @@ static void on_signal(void *data, int signum)
 static void on_ctl_request(void *data, struct ctl_client *cl, const char *verb, const char *arg)
 {
 	struct supd *d = data;
-	/* A client that gets its answer must find the database up to date. */
-	flush_store(d);
+	/* Replies that follow a write commit first (reload, kill here; start,
+	 * stop, restart in the supervisor's reply_waiter), so a client that
+	 * gets its answer finds the database up to date. */
 	if (!strcmp(verb, "ping")) {
 		ctl_reply(cl, true, "supd %s pid %d", SUP_VERSION, (int)getpid());
 		return;

@@ -46,6 +46,9 @@ struct supd {
  * process exit status (0 after a clean shutdown). */
 int daemon_run(const char *config_path);
 
+/* The configured (or leaving) container named name, or NULL. */
+struct container *daemon_find(struct supd *d, const char *name);
+
 /* Wall clock in ms since the epoch (what the database records). */
 int64_t daemon_now_ms(void);
 

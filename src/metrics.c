@@ -37,12 +37,6 @@ void metrics_changed(struct supd *d)
 		uv_timer_start(&d->metrics_timer, on_metrics_due, METRICS_DELAY_MS, 0);
 }
 
-static struct container *find(struct supd *d, const char *name)
-{
-	struct ctable_link *l = ctable_find_name(&d->table, name);
-	return l ? (struct container *)l : NULL;
-}
-
 static void write_header(FILE *f, const char *name, const char *type, const char *help)
 {
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
@@ -71,7 +65,7 @@ int metrics_write(struct supd *d)
 	fprintf(f, "# written by supd at %s\n", now);
 	write_header(f, "sup_container_up", "gauge", "1 while the container's command runs");
 	for (int i = 0; i < n; i++) {
-		struct container *c = find(d, rows[i].name);
+		struct container *c = daemon_find(d, rows[i].name);
 		fprintf(f, "sup_container_up{name=\"%s\"} %d\n", rows[i].name, c && c->state == SV_RUNNING);
 	}
 	write_header(f, "sup_container_state", "gauge", "1 for the container's current state");
@@ -91,7 +85,7 @@ int metrics_write(struct supd *d)
 	}
 	write_header(f, "sup_container_memory_max_bytes", "gauge", "configured memory_max (absent when unlimited)");
 	for (int i = 0; i < n; i++) {
-		struct container *c = find(d, rows[i].name);
+		struct container *c = daemon_find(d, rows[i].name);
 		if (c && c->cfg->memory_max)
 			fprintf(f, "sup_container_memory_max_bytes{name=\"%s\"} %llu\n", rows[i].name, (unsigned long long)c->cfg->memory_max);
 	}

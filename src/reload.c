@@ -61,12 +61,6 @@ void reload_container_settled(struct supd *d, struct container *c)
 	reload_release_old_configs(d);
 }
 
-static struct container *find_current(struct supd *d, const char *name)
-{
-	struct ctable_link *l = ctable_find_name(&d->table, name);
-	return l ? (struct container *)l : NULL;
-}
-
 int daemon_reload(struct supd *d, char *summary, size_t size, struct sup_err *err)
 {
 	struct sup_config *next = NULL;
@@ -85,14 +79,14 @@ int daemon_reload(struct supd *d, char *summary, size_t size, struct sup_err *er
 	int n_fresh = 0;
 	for (int i = 0; i < next->n_containers; i++) {
 		const struct container_config *cfg = &next->containers[i];
-		now[i] = find_current(d, cfg->name);
+		now[i] = daemon_find(d, cfg->name);
 		if (now[i] && now[i]->reload_remove)
 			now[i] = NULL; /* leaving already: a new one takes the name later */
 		if (now[i])
 			continue;
 		/* A name still held by a container on its way out cannot come back
 		 * until that one has stopped. */
-		if (find_current(d, cfg->name)) {
+		if (daemon_find(d, cfg->name)) {
 			r = sup_err_set(err, -EBUSY, "container '%s' is still stopping after an earlier reload; try again", cfg->name);
 			goto fail;
 		}

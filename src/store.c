@@ -746,22 +746,27 @@ static int existing_names(struct store *s, char ***ret)
 	return 0;
 }
 
+/* Run a statement whose parameters are ?1 a container name, ?2 now. */
+static int exec_name_time(struct store *s, enum stmt_id id, const char *name, int64_t now_ms)
+{
+	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[id];
+	int r = bind_text(q, 1, name);
+	if (r >= 0)
+		r = bind_time(q, 2, now_ms);
+	if (r >= 0)
+		r = step_done(q);
+	return r;
+}
+
 static int sync_locked(struct store *s, const char *const *names, int n, int64_t now_ms)
 {
 	_cleanup_free_ const char **sorted = NULL;
 	_cleanup_(strv_freep) char **existing = NULL;
 	int r;
 
-	for (int i = 0; i < n; i++) {
-		_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_CONTAINER_UPSERT];
-		r = bind_text(q, 1, names[i]);
-		if (r >= 0)
-			r = bind_time(q, 2, now_ms);
-		if (r >= 0)
-			r = step_done(q);
-		if (r < 0)
+	for (int i = 0; i < n; i++)
+		if ((r = exec_name_time(s, ST_CONTAINER_UPSERT, names[i], now_ms)) < 0)
 			return r;
-	}
 
 	r = existing_names(s, &existing);
 	if (r < 0)
@@ -775,13 +780,7 @@ static int sync_locked(struct store *s, const char *const *names, int n, int64_t
 	for (char **p = existing; *p; p++) {
 		if (bsearch(p, sorted, (size_t)n, sizeof(char *), strcmp_ptr))
 			continue;
-		_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_CONTAINER_REMOVE];
-		r = bind_text(q, 1, *p);
-		if (r >= 0)
-			r = bind_time(q, 2, now_ms);
-		if (r >= 0)
-			r = step_done(q);
-		if (r < 0)
+		if ((r = exec_name_time(s, ST_CONTAINER_REMOVE, *p, now_ms)) < 0)
 			return r;
 	}
 	return 0;

@@ -943,11 +943,12 @@ int sv_container_new(struct supd *d, const struct container_config *cfg, struct 
 void sv_container_set_config(struct container *c, const struct container_config *cfg)
 {
 	assert(!strcmp(c->cfg->name, cfg->name));
+	bool new_burst = c->cfg->start_limit_burst != cfg->start_limit_burst;
 	c->cfg = cfg;
 	c->link.name = cfg->name; /* same text, new owner */
 	free(c->envp);
 	c->envp = spawn_build_env(cfg);
-	if (c->restart.cap != cfg->start_limit_burst + 1 && !c->run) {
+	if (new_burst && !c->run) {
 		restart_tracker_done(&c->restart);
 		restart_tracker_init(&c->restart, cfg->start_limit_burst);
 	}
