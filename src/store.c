@@ -1,11 +1,14 @@
-/* store.c - the SQLite database (see store.h and db/README.md).
+/* store.c - the SQLite database (see store.h and db/README.md): open,
+ * migrate, close, transactions and batching, time and binding helpers.
+ * The writers are in store_write.c, the readers in store_read.c; what they
+ * share is in store-internal.h.
  *
  * Owns the sqlite3 connection, every prepared statement (prepared once at
  * open, reset after each use so no read snapshot outlives a call), the
  * transaction nesting depth, and the schema migration on open. It does not
  * decide anything: the supervisor says what changed and this file records
  * it. It never logs; SQLite failures become -EIO, with SQLite's message in
- * the sup_err of the open functions. This is the only file that includes
+ * the sup_err of the open functions. Only the store files include
  * sqlite3.h.
  *
  * Transactions: store_begin() at depth 0 is BEGIN IMMEDIATE (take the write
@@ -23,50 +26,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "store.h"
+#include "store-internal.h"
 #include "store_schema.h"
 
 /* Long enough to ride out a checkpoint or another writer's short
  * transaction; readers in WAL mode never take the write lock at all. */
 #define STORE_BUSY_TIMEOUT_MS 5000
 
-/* store_record_oom() appends at most this many 'oom-kill' events per call
- * (one per process killed). Real rises between two reads of the counter are
- * a handful; this only bounds the work should a counter read be garbage. */
-#define STORE_OOM_EVENTS_MAX 10000
-
 /* The form of every time in the database; strftime() prints it back, which
  * the CHECK constraints in db/migrations rely on. */
 #define STORE_TIME_LAYOUT "dddd-dd-ddTdd:dd:dd.dddZ"
 
-enum stmt_id {
-	ST_BEGIN,
-	ST_BEGIN_READ,
-	ST_COMMIT,
-	ST_ROLLBACK,
-	ST_SAVEPOINT,
-	ST_RELEASE,
-	ST_ROLLBACK_TO,
-	ST_CONTAINER_UPSERT,
-	ST_CONTAINER_NAMES,
-	ST_CONTAINER_REMOVE,
-	ST_SET_STATE,
-	ST_RUN_INSERT,
-	ST_RUN_BEGIN_CONTAINER,
-	ST_RUN_END,
-	ST_RUN_END_CONTAINER,
-	ST_COUNT_RESTART,
-	ST_OOM_RUN,
-	ST_OOM_CONTAINER,
-	ST_EVENT,
-	ST_LIST_CONTAINERS,
-	ST_GET_CONTAINER,
-	ST_LIST_RUNS,
-	ST_LIST_EVENTS_ALL,
-	ST_LIST_EVENTS_ONE,
-	ST_PRUNE_EVENTS,
-	_ST_MAX,
-};
 
 /* state_since moves only when the state really changes, so "running for 3
  * days" survives a redundant set_state(running). ?S is the new state, ?T
@@ -152,31 +122,10 @@ static const char *const stmt_sql[] = {
 };
 static_assert(ELEMENTSOF(stmt_sql) == _ST_MAX, "stmt_sql must name every statement");
 
-struct store {
-	sqlite3 *db;
-	bool readonly;                /* opened by store_open_readonly() */
-	unsigned depth;               /* open transaction levels: 0 none, 1 BEGIN, >1 savepoints */
-	bool autobatch;               /* writes open a batch transaction that store_flush() commits */
-	bool batch_open;              /* depth 1 is that batch */
-	sqlite3_stmt *stmt[_ST_MAX];  /* prepared at open, indexed by enum stmt_id */
-};
-
 static void store_closep(struct store **s)
 {
 	store_close(*s);
 }
-
-/* Cleanup for a borrowed cached statement: reset it (ending its implicit
- * read transaction, so a reader never pins the WAL) and drop its bindings
- * (which may point at the caller's strings). */
-static void stmt_donep(sqlite3_stmt **q)
-{
-	if (*q) {
-		sqlite3_reset(*q);
-		sqlite3_clear_bindings(*q);
-	}
-}
-#define _cleanup_stmt_ _cleanup_(stmt_donep)
 
 /* --- time ---------------------------------------------------------------- */
 
@@ -212,7 +161,7 @@ static int digits(const char *p, int n)
 
 /* Inverse of store_format_time(), exact to the millisecond (integer
  * arithmetic only, unlike a round trip through julianday()). */
-static int parse_time(const char *text, int64_t *ret_ms)
+int parse_time(const char *text, int64_t *ret_ms)
 {
 	static const char layout[] = STORE_TIME_LAYOUT;
 
@@ -243,39 +192,39 @@ static int bind_ok(int rc)
 	return rc == SQLITE_OK ? 0 : -EIO;
 }
 
-static int bind_int64(sqlite3_stmt *q, int i, int64_t v)
+int bind_int64(sqlite3_stmt *q, int i, int64_t v)
 {
 	return bind_ok(sqlite3_bind_int64(q, i, v));
 }
 
 /* 0 means "none" in the API and NULL in the database (pid, starttime, ...). */
-static int bind_int64_or_null(sqlite3_stmt *q, int i, int64_t v)
+int bind_int64_or_null(sqlite3_stmt *q, int i, int64_t v)
 {
 	return bind_ok(v == 0 ? sqlite3_bind_null(q, i) : sqlite3_bind_int64(q, i, v));
 }
 
 /* An exit code of -1 ("none": killed, or never started) is NULL. */
-static int bind_exit_code(sqlite3_stmt *q, int i, int code)
+int bind_exit_code(sqlite3_stmt *q, int i, int code)
 {
 	return bind_ok(code < 0 ? sqlite3_bind_null(q, i) : sqlite3_bind_int64(q, i, code));
 }
 
 /* NULL and "" are both stored as NULL. */
-static int bind_text(sqlite3_stmt *q, int i, const char *v)
+int bind_text(sqlite3_stmt *q, int i, const char *v)
 {
 	if (!v || !*v)
 		return bind_ok(sqlite3_bind_null(q, i));
 	return bind_ok(sqlite3_bind_text(q, i, v, -1, SQLITE_TRANSIENT));
 }
 
-static int bind_time(sqlite3_stmt *q, int i, int64_t ms)
+int bind_time(sqlite3_stmt *q, int i, int64_t ms)
 {
 	char buf[32];
 	store_format_time(ms, buf, sizeof(buf));
 	return bind_ok(sqlite3_bind_text(q, i, buf, -1, SQLITE_TRANSIENT));
 }
 
-static void column_text(sqlite3_stmt *q, int i, char *buf, size_t size)
+void column_text(sqlite3_stmt *q, int i, char *buf, size_t size)
 {
 	const char *t = (const char *)sqlite3_column_text(q, i);
 	size_t n = t ? strlen(t) : 0;
@@ -287,7 +236,7 @@ static void column_text(sqlite3_stmt *q, int i, char *buf, size_t size)
 }
 
 /* NULL reads as 0 ("never"). */
-static int column_time(sqlite3_stmt *q, int i, int64_t *ret_ms)
+int column_time(sqlite3_stmt *q, int i, int64_t *ret_ms)
 {
 	const char *t = (const char *)sqlite3_column_text(q, i);
 	if (!t) {
@@ -298,7 +247,7 @@ static int column_time(sqlite3_stmt *q, int i, int64_t *ret_ms)
 }
 
 /* Room for element n of an array of *cap elements of size each. */
-static void *grow(void *v, int n, int *cap, size_t size)
+void *grow(void *v, int n, int *cap, size_t size)
 {
 	if (n < *cap)
 		return v;
@@ -306,19 +255,19 @@ static void *grow(void *v, int n, int *cap, size_t size)
 	return xrealloc(v, size * (size_t)*cap);
 }
 
-static int64_t column_int64_or(sqlite3_stmt *q, int i, int64_t if_null)
+int64_t column_int64_or(sqlite3_stmt *q, int i, int64_t if_null)
 {
 	return sqlite3_column_type(q, i) == SQLITE_NULL ? if_null : sqlite3_column_int64(q, i);
 }
 
 /* Run a statement that returns no rows. */
-static int step_done(sqlite3_stmt *q)
+int step_done(sqlite3_stmt *q)
 {
 	return sqlite3_step(q) == SQLITE_DONE ? 0 : -EIO;
 }
 
 /* Step a statement that takes no parameters and reset it at once. */
-static int exec_stmt(struct store *s, enum stmt_id id)
+int exec_stmt(struct store *s, enum stmt_id id)
 {
 	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[id];
 	return step_done(q);
@@ -326,7 +275,7 @@ static int exec_stmt(struct store *s, enum stmt_id id)
 
 /* --- transactions ---------------------------------------------------------- */
 
-static int tx_begin(struct store *s)
+int tx_begin(struct store *s)
 {
 	/* The outer transaction is gone (SQLite rolls back by itself after
 	 * some I/O and out-of-memory errors): a savepoint now would open a new
@@ -384,7 +333,7 @@ static void tx_rollback(struct store *s)
 
 /* End a transaction level opened with tx_begin(): commit on success, roll
  * back on failure. Returns r, or the commit's error. */
-static int tx_end(struct store *s, int r)
+int tx_end(struct store *s, int r)
 {
 	if (r < 0) {
 		tx_rollback(s);
@@ -396,7 +345,7 @@ static int tx_end(struct store *s, int r)
 /* With autobatch on, the first write after a flush opens one transaction
  * that collects every write until the next store_flush(): one commit per
  * loop turn instead of several per container start. */
-static int ensure_batch(struct store *s)
+int ensure_batch(struct store *s)
 {
 	if (!s->autobatch || s->depth > 0)
 		return 0;
@@ -708,425 +657,4 @@ struct store *store_close(struct store *s)
 int store_schema_version(void)
 {
 	return store_n_migrations;
-}
-
-/* --- writers ---------------------------------------------------------------- */
-
-static int strcmp_ptr(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static void strv_freep(char ***v)
-{
-	if (*v)
-		for (char **p = *v; *p; p++)
-			free(*p);
-	free(*v);
-}
-
-/* Names of the rows that are not removed, as a NULL-terminated array.
- * Collected first so the removal updates do not run under a live SELECT
- * of the same table. */
-static int existing_names(struct store *s, char ***ret)
-{
-	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_CONTAINER_NAMES];
-	_cleanup_(strv_freep) char **v = xcalloc(1, sizeof(char *));
-	size_t n = 0;
-	int rc;
-
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		v = xrealloc(v, (n + 2) * sizeof(char *));
-		v[n++] = xstrdup((const char *)sqlite3_column_text(q, 0));
-		v[n] = NULL;
-	}
-	if (rc != SQLITE_DONE)
-		return -EIO;
-	*ret = TAKE_PTR(v);
-	return 0;
-}
-
-/* Run a statement whose parameters are ?1 a container name, ?2 now. */
-static int exec_name_time(struct store *s, enum stmt_id id, const char *name, int64_t now_ms)
-{
-	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[id];
-	int r = bind_text(q, 1, name);
-	if (r >= 0)
-		r = bind_time(q, 2, now_ms);
-	if (r >= 0)
-		r = step_done(q);
-	return r;
-}
-
-static int sync_locked(struct store *s, const char *const *names, int n, int64_t now_ms)
-{
-	_cleanup_free_ const char **sorted = NULL;
-	_cleanup_(strv_freep) char **existing = NULL;
-	int r;
-
-	for (int i = 0; i < n; i++)
-		if ((r = exec_name_time(s, ST_CONTAINER_UPSERT, names[i], now_ms)) < 0)
-			return r;
-
-	r = existing_names(s, &existing);
-	if (r < 0)
-		return r;
-
-	sorted = xmalloc(sizeof(char *) * (size_t)(n > 0 ? n : 1));
-	if (n > 0)
-		memcpy(sorted, names, sizeof(char *) * (size_t)n);
-	qsort(sorted, (size_t)n, sizeof(char *), strcmp_ptr);
-
-	for (char **p = existing; *p; p++) {
-		if (bsearch(p, sorted, (size_t)n, sizeof(char *), strcmp_ptr))
-			continue;
-		if ((r = exec_name_time(s, ST_CONTAINER_REMOVE, *p, now_ms)) < 0)
-			return r;
-	}
-	return 0;
-}
-
-int store_sync_containers(struct store *s, const char *const *names, int n, int64_t now_ms)
-{
-	if (ensure_batch(s) < 0)
-		return -EIO;
-	assert(s);
-	assert(n == 0 || names);
-	if (n < 0)
-		return -EINVAL;
-	for (int i = 0; i < n; i++)
-		if (!names[i] || !*names[i])
-			return -EINVAL;
-
-	int r = tx_begin(s);
-	if (r < 0)
-		return r;
-	return tx_end(s, sync_locked(s, names, n, now_ms));
-}
-
-/* -ENOENT when the last UPDATE/INSERT touched no row. */
-static int changed_or_enoent(struct store *s)
-{
-	return sqlite3_changes(s->db) > 0 ? 0 : -ENOENT;
-}
-
-int store_set_state(struct store *s, const char *name, const char *state, int64_t now_ms)
-{
-	if (ensure_batch(s) < 0)
-		return -EIO;
-	assert(s && name && state);
-	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_SET_STATE];
-
-	if (bind_text(q, 1, name) < 0 || bind_text(q, 2, state) < 0 || bind_time(q, 3, now_ms) < 0 ||
-	    step_done(q) < 0)
-		return -EIO;
-	return changed_or_enoent(s);
-}
-
-static int run_begin_locked(struct store *s, const char *name, pid_t pid, uint64_t pid_starttime,
-			    const char *cgroup, const char *state, int64_t now_ms, int64_t *ret_run_id)
-{
-	int64_t id;
-
-	{
-		_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_RUN_INSERT];
-		if (bind_text(q, 1, name) < 0 || bind_int64_or_null(q, 2, pid) < 0 ||
-		    bind_int64_or_null(q, 3, (int64_t)pid_starttime) < 0 || bind_text(q, 4, cgroup) < 0 ||
-		    bind_time(q, 5, now_ms) < 0 || step_done(q) < 0)
-			return -EIO;
-		if (sqlite3_changes(s->db) == 0)
-			return -ENOENT;
-		id = sqlite3_last_insert_rowid(s->db);
-	}
-
-	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_RUN_BEGIN_CONTAINER];
-	if (bind_text(q, 1, name) < 0 || bind_int64(q, 2, id) < 0 || bind_int64_or_null(q, 3, pid) < 0 ||
-	    bind_int64_or_null(q, 4, (int64_t)pid_starttime) < 0 || bind_text(q, 5, cgroup) < 0 ||
-	    bind_time(q, 6, now_ms) < 0 || bind_text(q, 7, state) < 0 || step_done(q) < 0)
-		return -EIO;
-
-	if (ret_run_id)
-		*ret_run_id = id;
-	return 0;
-}
-
-int store_run_begin(struct store *s, const char *name, pid_t pid, uint64_t pid_starttime,
-		    const char *cgroup, const char *state, int64_t now_ms, int64_t *ret_run_id)
-{
-	if (ensure_batch(s) < 0)
-		return -EIO;
-	assert(s && name && state);
-	if (pid < 0 || pid_starttime > INT64_MAX)
-		return -EINVAL;
-
-	int r = tx_begin(s);
-	if (r < 0)
-		return r;
-	return tx_end(s, run_begin_locked(s, name, pid, pid_starttime, cgroup, state, now_ms, ret_run_id));
-}
-
-static int run_end_locked(struct store *s, const char *name, int64_t run_id, const struct store_run_end *end)
-{
-	{
-		_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_RUN_END];
-		if (bind_text(q, 1, name) < 0 || bind_int64(q, 2, run_id) < 0 ||
-		    bind_time(q, 3, end->ended_at_ms) < 0 || bind_exit_code(q, 4, end->exit_code) < 0 ||
-		    bind_int64_or_null(q, 5, end->signal > 0 ? end->signal : 0) < 0 ||
-		    bind_int64(q, 6, end->oom_killed) < 0 || bind_text(q, 7, end->reason) < 0 ||
-		    step_done(q) < 0)
-			return -EIO;
-		/* No such run of this container, or it has already ended. */
-		if (sqlite3_changes(s->db) == 0)
-			return -ENOENT;
-	}
-
-	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_RUN_END_CONTAINER];
-	if (bind_text(q, 1, name) < 0 || bind_exit_code(q, 2, end->exit_code) < 0 ||
-	    bind_int64_or_null(q, 3, end->signal > 0 ? end->signal : 0) < 0 ||
-	    bind_text(q, 4, end->reason) < 0 || bind_text(q, 5, end->state) < 0 ||
-	    bind_time(q, 6, end->ended_at_ms) < 0 || step_done(q) < 0)
-		return -EIO;
-	return changed_or_enoent(s);
-}
-
-int store_run_end(struct store *s, const char *name, int64_t run_id, const struct store_run_end *end)
-{
-	if (ensure_batch(s) < 0)
-		return -EIO;
-	assert(s && name && end && end->state);
-
-	int r = tx_begin(s);
-	if (r < 0)
-		return r;
-	return tx_end(s, run_end_locked(s, name, run_id, end));
-}
-
-int store_count_restart(struct store *s, const char *name)
-{
-	if (ensure_batch(s) < 0)
-		return -EIO;
-	assert(s && name);
-	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_COUNT_RESTART];
-
-	if (bind_text(q, 1, name) < 0 || step_done(q) < 0)
-		return -EIO;
-	return changed_or_enoent(s);
-}
-
-static int record_oom_locked(struct store *s, const char *name, int64_t run_id, int64_t count, int64_t now_ms,
-			     const char *detail)
-{
-	{
-		_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_OOM_RUN];
-		if (bind_text(q, 1, name) < 0 || bind_int64(q, 2, run_id) < 0 || bind_int64(q, 3, count) < 0 ||
-		    step_done(q) < 0)
-			return -EIO;
-	}
-	{
-		_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_OOM_CONTAINER];
-		if (bind_text(q, 1, name) < 0 || bind_int64(q, 2, count) < 0 || bind_time(q, 3, now_ms) < 0 ||
-		    step_done(q) < 0)
-			return -EIO;
-		if (sqlite3_changes(s->db) == 0)
-			return -ENOENT;
-	}
-	/* One event per process killed, so that counting 'oom-kill' events
-	 * (v_oom_kills_per_hour) gives the number of kills, not the number of
-	 * times supd looked at the counter. Capped: the counters above keep
-	 * the exact number even if a bogus counter jump claims millions. */
-	int64_t n = count < STORE_OOM_EVENTS_MAX ? count : STORE_OOM_EVENTS_MAX;
-	for (int64_t i = 0; i < n; i++) {
-		int r = store_event(s, now_ms, name, "oom-kill", detail);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-int store_record_oom(struct store *s, const char *name, int64_t run_id, int64_t count, int64_t now_ms, const char *detail)
-{
-	if (ensure_batch(s) < 0)
-		return -EIO;
-	assert(s && name);
-	if (count <= 0)
-		return -EINVAL;
-	int r = tx_begin(s);
-	if (r < 0)
-		return r;
-	return tx_end(s, record_oom_locked(s, name, run_id, count, now_ms, detail));
-}
-
-int store_event(struct store *s, int64_t now_ms, const char *name, const char *type, const char *detail)
-{
-	if (ensure_batch(s) < 0)
-		return -EIO;
-	assert(s && type);
-	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_EVENT];
-
-	if (bind_time(q, 1, now_ms) < 0 || bind_text(q, 2, name) < 0 || bind_text(q, 3, type) < 0 ||
-	    bind_text(q, 4, detail) < 0 || step_done(q) < 0)
-		return -EIO;
-	return 0;
-}
-
-static int prune_events_locked(struct store *s, int64_t older_than_ms, int max_rows, int *ret_deleted)
-{
-	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_PRUNE_EVENTS];
-
-	if (bind_time(q, 1, older_than_ms) < 0 || bind_int64(q, 2, max_rows) < 0 || step_done(q) < 0)
-		return -EIO;
-	if (ret_deleted)
-		*ret_deleted = sqlite3_changes(s->db);
-	return 0;
-}
-
-int store_prune_events(struct store *s, int64_t older_than_ms, int max_rows, int *ret_deleted)
-{
-	if (ensure_batch(s) < 0)
-		return -EIO;
-	assert(s);
-	if (max_rows <= 0)
-		return -EINVAL;
-
-	/* Its own transaction (a savepoint inside a caller's batch) taken with
-	 * BEGIN IMMEDIATE like every write: the batch is small, so the write
-	 * lock is held only briefly and readers are never blocked (WAL). */
-	int r = tx_begin(s);
-	if (r < 0)
-		return r;
-	return tx_end(s, prune_events_locked(s, older_than_ms, max_rows, ret_deleted));
-}
-
-/* --- readers ------------------------------------------------------------------ */
-
-/* One row of CONTAINER_COLUMNS. */
-static int read_container(sqlite3_stmt *q, struct store_container *c)
-{
-	int r;
-
-	*c = (struct store_container){ 0 };
-	column_text(q, 0, c->name, sizeof(c->name));
-	column_text(q, 1, c->state, sizeof(c->state));
-	r = column_time(q, 2, &c->state_since_ms);
-	if (r < 0)
-		return r;
-	c->pid = column_int64_or(q, 3, 0);
-	c->pid_starttime = (uint64_t)column_int64_or(q, 4, 0);
-	column_text(q, 5, c->cgroup, sizeof(c->cgroup));
-	r = column_time(q, 6, &c->started_at_ms);
-	if (r < 0)
-		return r;
-	c->restarts = column_int64_or(q, 7, 0);
-	c->oom_kills = column_int64_or(q, 8, 0);
-	c->current_run = column_int64_or(q, 9, 0);
-	c->last_exit_code = (int)column_int64_or(q, 10, -1);
-	c->last_signal = (int)column_int64_or(q, 11, 0);
-	column_text(q, 12, c->last_reason, sizeof(c->last_reason));
-	c->removed = column_int64_or(q, 13, 0) != 0;
-	return 0;
-}
-
-int store_list_containers(struct store *s, struct store_container **ret, int *ret_n)
-{
-	assert(s && ret && ret_n);
-	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_LIST_CONTAINERS];
-	_cleanup_free_ struct store_container *v = NULL;
-	int n = 0, cap = 0, rc, r;
-
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		v = grow(v, n, &cap, sizeof(*v));
-		r = read_container(q, &v[n]);
-		if (r < 0)
-			return r;
-		n++;
-	}
-	if (rc != SQLITE_DONE)
-		return -EIO;
-
-	*ret = TAKE_PTR(v);
-	*ret_n = n;
-	return 0;
-}
-
-int store_get_container(struct store *s, const char *name, struct store_container *ret)
-{
-	assert(s && name && ret);
-	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_GET_CONTAINER];
-
-	if (bind_text(q, 1, name) < 0)
-		return -EIO;
-	switch (sqlite3_step(q)) {
-	case SQLITE_ROW:
-		return read_container(q, ret);
-	case SQLITE_DONE:
-		return -ENOENT;
-	default:
-		return -EIO;
-	}
-}
-
-int store_list_runs(struct store *s, const char *name, int limit, struct store_run **ret, int *ret_n)
-{
-	assert(s && name && ret && ret_n);
-	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_LIST_RUNS];
-	_cleanup_free_ struct store_run *v = NULL;
-	int n = 0, cap = 0, rc, r;
-
-	if (bind_text(q, 1, name) < 0 || bind_int64(q, 2, limit) < 0)
-		return -EIO;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		v = grow(v, n, &cap, sizeof(*v));
-		struct store_run *run = &v[n];
-		*run = (struct store_run){
-			.id = sqlite3_column_int64(q, 0),
-			.pid = column_int64_or(q, 1, 0),
-			.exit_code = (int)column_int64_or(q, 4, -1),
-			.signal = (int)column_int64_or(q, 5, 0),
-			.oom_killed = column_int64_or(q, 6, 0) != 0,
-		};
-		r = column_time(q, 2, &run->started_at_ms);
-		if (r >= 0)
-			r = column_time(q, 3, &run->ended_at_ms);
-		if (r < 0)
-			return r;
-		column_text(q, 7, run->reason, sizeof(run->reason));
-		n++;
-	}
-	if (rc != SQLITE_DONE)
-		return -EIO;
-
-	*ret = TAKE_PTR(v);
-	*ret_n = n;
-	return 0;
-}
-
-int store_list_events(struct store *s, const char *name, int64_t after_id, int limit,
-		      struct store_event_row **ret, int *ret_n)
-{
-	assert(s && ret && ret_n);
-	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[name ? ST_LIST_EVENTS_ONE : ST_LIST_EVENTS_ALL];
-	_cleanup_free_ struct store_event_row *v = NULL;
-	int n = 0, cap = 0, rc, r;
-
-	if (bind_int64(q, 1, after_id) < 0 || bind_int64(q, 2, limit) < 0 ||
-	    (name && bind_text(q, 3, name) < 0))
-		return -EIO;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		v = grow(v, n, &cap, sizeof(*v));
-		struct store_event_row *e = &v[n];
-		*e = (struct store_event_row){ .id = sqlite3_column_int64(q, 0) };
-		r = column_time(q, 1, &e->time_ms);
-		if (r < 0)
-			return r;
-		column_text(q, 2, e->container, sizeof(e->container));
-		column_text(q, 3, e->type, sizeof(e->type));
-		column_text(q, 4, e->detail, sizeof(e->detail));
-		n++;
-	}
-	if (rc != SQLITE_DONE)
-		return -EIO;
-
-	*ret = TAKE_PTR(v);
-	*ret_n = n;
-	return 0;
 }

@@ -1,5 +1,5 @@
 /* store.h - the SQLite database, the system of record. The only module
- * that includes sqlite3.h.
+ * that includes sqlite3.h (store.c, store_write.c, store_read.c).
  *
  * supd opens it read-write (WAL mode, schema migrated to the version built
  * in from db/); supctl and dashboards open it read-only and never block

@@ -1,0 +1,300 @@
+/* store_write.c - the writers of the store (see store.h): each records
+ * what the supervisor says changed, all-or-nothing inside its own
+ * transaction level (store-internal.h). Never logs, decides nothing. */
+#include <assert.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store-internal.h"
+
+/* store_record_oom() appends at most this many 'oom-kill' events per call
+ * (one per process killed). Real rises between two reads of the counter are
+ * a handful; this only bounds the work should a counter read be garbage. */
+#define STORE_OOM_EVENTS_MAX 10000
+
+static int strcmp_ptr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void strv_freep(char ***v)
+{
+	if (*v)
+		for (char **p = *v; *p; p++)
+			free(*p);
+	free(*v);
+}
+
+/* Names of the rows that are not removed, as a NULL-terminated array.
+ * Collected first so the removal updates do not run under a live SELECT
+ * of the same table. */
+static int existing_names(struct store *s, char ***ret)
+{
+	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_CONTAINER_NAMES];
+	_cleanup_(strv_freep) char **v = xcalloc(1, sizeof(char *));
+	size_t n = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		v = xrealloc(v, (n + 2) * sizeof(char *));
+		v[n++] = xstrdup((const char *)sqlite3_column_text(q, 0));
+		v[n] = NULL;
+	}
+	if (rc != SQLITE_DONE)
+		return -EIO;
+	*ret = TAKE_PTR(v);
+	return 0;
+}
+
+/* Run a statement whose parameters are ?1 a container name, ?2 now. */
+static int exec_name_time(struct store *s, enum stmt_id id, const char *name, int64_t now_ms)
+{
+	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[id];
+	int r = bind_text(q, 1, name);
+	if (r >= 0)
+		r = bind_time(q, 2, now_ms);
+	if (r >= 0)
+		r = step_done(q);
+	return r;
+}
+
+static int sync_locked(struct store *s, const char *const *names, int n, int64_t now_ms)
+{
+	_cleanup_free_ const char **sorted = NULL;
+	_cleanup_(strv_freep) char **existing = NULL;
+	int r;
+
+	for (int i = 0; i < n; i++)
+		if ((r = exec_name_time(s, ST_CONTAINER_UPSERT, names[i], now_ms)) < 0)
+			return r;
+
+	r = existing_names(s, &existing);
+	if (r < 0)
+		return r;
+
+	sorted = xmalloc(sizeof(char *) * (size_t)(n > 0 ? n : 1));
+	if (n > 0)
+		memcpy(sorted, names, sizeof(char *) * (size_t)n);
+	qsort(sorted, (size_t)n, sizeof(char *), strcmp_ptr);
+
+	for (char **p = existing; *p; p++) {
+		if (bsearch(p, sorted, (size_t)n, sizeof(char *), strcmp_ptr))
+			continue;
+		if ((r = exec_name_time(s, ST_CONTAINER_REMOVE, *p, now_ms)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+int store_sync_containers(struct store *s, const char *const *names, int n, int64_t now_ms)
+{
+	if (ensure_batch(s) < 0)
+		return -EIO;
+	assert(s);
+	assert(n == 0 || names);
+	if (n < 0)
+		return -EINVAL;
+	for (int i = 0; i < n; i++)
+		if (!names[i] || !*names[i])
+			return -EINVAL;
+
+	int r = tx_begin(s);
+	if (r < 0)
+		return r;
+	return tx_end(s, sync_locked(s, names, n, now_ms));
+}
+
+/* -ENOENT when the last UPDATE/INSERT touched no row. */
+static int changed_or_enoent(struct store *s)
+{
+	return sqlite3_changes(s->db) > 0 ? 0 : -ENOENT;
+}
+
+int store_set_state(struct store *s, const char *name, const char *state, int64_t now_ms)
+{
+	if (ensure_batch(s) < 0)
+		return -EIO;
+	assert(s && name && state);
+	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_SET_STATE];
+
+	if (bind_text(q, 1, name) < 0 || bind_text(q, 2, state) < 0 || bind_time(q, 3, now_ms) < 0 ||
+	    step_done(q) < 0)
+		return -EIO;
+	return changed_or_enoent(s);
+}
+
+static int run_begin_locked(struct store *s, const char *name, pid_t pid, uint64_t pid_starttime,
+			    const char *cgroup, const char *state, int64_t now_ms, int64_t *ret_run_id)
+{
+	int64_t id;
+
+	{
+		_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_RUN_INSERT];
+		if (bind_text(q, 1, name) < 0 || bind_int64_or_null(q, 2, pid) < 0 ||
+		    bind_int64_or_null(q, 3, (int64_t)pid_starttime) < 0 || bind_text(q, 4, cgroup) < 0 ||
+		    bind_time(q, 5, now_ms) < 0 || step_done(q) < 0)
+			return -EIO;
+		if (sqlite3_changes(s->db) == 0)
+			return -ENOENT;
+		id = sqlite3_last_insert_rowid(s->db);
+	}
+
+	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_RUN_BEGIN_CONTAINER];
+	if (bind_text(q, 1, name) < 0 || bind_int64(q, 2, id) < 0 || bind_int64_or_null(q, 3, pid) < 0 ||
+	    bind_int64_or_null(q, 4, (int64_t)pid_starttime) < 0 || bind_text(q, 5, cgroup) < 0 ||
+	    bind_time(q, 6, now_ms) < 0 || bind_text(q, 7, state) < 0 || step_done(q) < 0)
+		return -EIO;
+
+	if (ret_run_id)
+		*ret_run_id = id;
+	return 0;
+}
+
+int store_run_begin(struct store *s, const char *name, pid_t pid, uint64_t pid_starttime,
+		    const char *cgroup, const char *state, int64_t now_ms, int64_t *ret_run_id)
+{
+	if (ensure_batch(s) < 0)
+		return -EIO;
+	assert(s && name && state);
+	if (pid < 0 || pid_starttime > INT64_MAX)
+		return -EINVAL;
+
+	int r = tx_begin(s);
+	if (r < 0)
+		return r;
+	return tx_end(s, run_begin_locked(s, name, pid, pid_starttime, cgroup, state, now_ms, ret_run_id));
+}
+
+static int run_end_locked(struct store *s, const char *name, int64_t run_id, const struct store_run_end *end)
+{
+	{
+		_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_RUN_END];
+		if (bind_text(q, 1, name) < 0 || bind_int64(q, 2, run_id) < 0 ||
+		    bind_time(q, 3, end->ended_at_ms) < 0 || bind_exit_code(q, 4, end->exit_code) < 0 ||
+		    bind_int64_or_null(q, 5, end->signal > 0 ? end->signal : 0) < 0 ||
+		    bind_int64(q, 6, end->oom_killed) < 0 || bind_text(q, 7, end->reason) < 0 ||
+		    step_done(q) < 0)
+			return -EIO;
+		/* No such run of this container, or it has already ended. */
+		if (sqlite3_changes(s->db) == 0)
+			return -ENOENT;
+	}
+
+	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_RUN_END_CONTAINER];
+	if (bind_text(q, 1, name) < 0 || bind_exit_code(q, 2, end->exit_code) < 0 ||
+	    bind_int64_or_null(q, 3, end->signal > 0 ? end->signal : 0) < 0 ||
+	    bind_text(q, 4, end->reason) < 0 || bind_text(q, 5, end->state) < 0 ||
+	    bind_time(q, 6, end->ended_at_ms) < 0 || step_done(q) < 0)
+		return -EIO;
+	return changed_or_enoent(s);
+}
+
+int store_run_end(struct store *s, const char *name, int64_t run_id, const struct store_run_end *end)
+{
+	if (ensure_batch(s) < 0)
+		return -EIO;
+	assert(s && name && end && end->state);
+
+	int r = tx_begin(s);
+	if (r < 0)
+		return r;
+	return tx_end(s, run_end_locked(s, name, run_id, end));
+}
+
+int store_count_restart(struct store *s, const char *name)
+{
+	if (ensure_batch(s) < 0)
+		return -EIO;
+	assert(s && name);
+	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_COUNT_RESTART];
+
+	if (bind_text(q, 1, name) < 0 || step_done(q) < 0)
+		return -EIO;
+	return changed_or_enoent(s);
+}
+
+static int record_oom_locked(struct store *s, const char *name, int64_t run_id, int64_t count, int64_t now_ms,
+			     const char *detail)
+{
+	{
+		_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_OOM_RUN];
+		if (bind_text(q, 1, name) < 0 || bind_int64(q, 2, run_id) < 0 || bind_int64(q, 3, count) < 0 ||
+		    step_done(q) < 0)
+			return -EIO;
+	}
+	{
+		_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_OOM_CONTAINER];
+		if (bind_text(q, 1, name) < 0 || bind_int64(q, 2, count) < 0 || bind_time(q, 3, now_ms) < 0 ||
+		    step_done(q) < 0)
+			return -EIO;
+		if (sqlite3_changes(s->db) == 0)
+			return -ENOENT;
+	}
+	/* One event per process killed, so that counting 'oom-kill' events
+	 * (v_oom_kills_per_hour) gives the number of kills, not the number of
+	 * times supd looked at the counter. Capped: the counters above keep
+	 * the exact number even if a bogus counter jump claims millions. */
+	int64_t n = count < STORE_OOM_EVENTS_MAX ? count : STORE_OOM_EVENTS_MAX;
+	for (int64_t i = 0; i < n; i++) {
+		int r = store_event(s, now_ms, name, "oom-kill", detail);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int store_record_oom(struct store *s, const char *name, int64_t run_id, int64_t count, int64_t now_ms, const char *detail)
+{
+	if (ensure_batch(s) < 0)
+		return -EIO;
+	assert(s && name);
+	if (count <= 0)
+		return -EINVAL;
+	int r = tx_begin(s);
+	if (r < 0)
+		return r;
+	return tx_end(s, record_oom_locked(s, name, run_id, count, now_ms, detail));
+}
+
+int store_event(struct store *s, int64_t now_ms, const char *name, const char *type, const char *detail)
+{
+	if (ensure_batch(s) < 0)
+		return -EIO;
+	assert(s && type);
+	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_EVENT];
+
+	if (bind_time(q, 1, now_ms) < 0 || bind_text(q, 2, name) < 0 || bind_text(q, 3, type) < 0 ||
+	    bind_text(q, 4, detail) < 0 || step_done(q) < 0)
+		return -EIO;
+	return 0;
+}
+
+static int prune_events_locked(struct store *s, int64_t older_than_ms, int max_rows, int *ret_deleted)
+{
+	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_PRUNE_EVENTS];
+
+	if (bind_time(q, 1, older_than_ms) < 0 || bind_int64(q, 2, max_rows) < 0 || step_done(q) < 0)
+		return -EIO;
+	if (ret_deleted)
+		*ret_deleted = sqlite3_changes(s->db);
+	return 0;
+}
+
+int store_prune_events(struct store *s, int64_t older_than_ms, int max_rows, int *ret_deleted)
+{
+	if (ensure_batch(s) < 0)
+		return -EIO;
+	assert(s);
+	if (max_rows <= 0)
+		return -EINVAL;
+
+	/* Its own transaction (a savepoint inside a caller's batch) taken with
+	 * BEGIN IMMEDIATE like every write: the batch is small, so the write
+	 * lock is held only briefly and readers are never blocked (WAL). */
+	int r = tx_begin(s);
+	if (r < 0)
+		return r;
+	return tx_end(s, prune_events_locked(s, older_than_ms, max_rows, ret_deleted));
+}
