@@ -200,3 +200,11 @@ void logpipe_close_all(struct logpipe_owner *owner)
 	while (owner->head)
 		logpipe_close(owner->head);
 }
+
+void logpipe_flush_close_all(struct logpipe_owner *owner)
+{
+	for (struct logpipe *lp = owner->head; lp; lp = lp->next)
+		if (lp->partial_len)
+			format_and_emit(lp, "", 0, true);
+	logpipe_close_all(owner);
+}

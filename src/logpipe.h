@@ -48,3 +48,7 @@ int logpipe_open(uv_loop_t *loop, struct logpipe_buffer *buf, int read_fd, const
 /* Stop every pipe of owner (their remaining output is lost) and free them
  * after their close callbacks. */
 void logpipe_close_all(struct logpipe_owner *owner);
+/* The same, but a line held in part is written first (as a line of its
+ * own): for handing the pipes to another reader, whose first read then
+ * continues it. Unread data stays in the pipes. */
+void logpipe_flush_close_all(struct logpipe_owner *owner);
