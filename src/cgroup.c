@@ -243,6 +243,30 @@ struct cgroup *cgroup_alloc(struct cgroup_manager *m, const char *name)
 	return cg;
 }
 
+int cgroup_open_existing(struct cgroup_manager *m, const char *name, struct cgroup **ret)
+{
+	struct cgroup *cg = cgroup_alloc(m, name);
+	int found = 0;
+	for (int i = 0; i < _CG_V1_MAX; i++) {
+		if (m->h[i].base_fd < 0)
+			continue;
+		cg->fd[i] = openat(m->h[i].base_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (cg->fd[i] >= 0)
+			found++;
+		else if (errno != ENOENT) {
+			int r = -errno;
+			cgroup_free_common(cg);
+			return r;
+		}
+	}
+	if (!found) {
+		cgroup_free_common(cg);
+		return -ENOENT;
+	}
+	*ret = cg;
+	return 0;
+}
+
 void cgroup_free_common(struct cgroup *cg)
 {
 	if (!cg)

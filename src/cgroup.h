@@ -80,6 +80,11 @@ const struct cgroup_ops *cgroup_manager_ops(const struct cgroup_manager *m);
 /* The base group's display path. */
 const char *cgroup_manager_base(const struct cgroup_manager *m);
 
+/* Open the group NAME below the base that an earlier supd created (a run
+ * to re-adopt, or a leftover to remove), changing nothing in it. -ENOENT
+ * when it exists in no hierarchy. Use with the manager's ops as any group. */
+int cgroup_open_existing(struct cgroup_manager *m, const char *name, struct cgroup **ret);
+
 /* For readers outside supd (supctl): memory usage and limit, and number of
  * processes, of the cgroup process pid is in (found through
  * /proc/PID/cgroup, for v1 in each hierarchy), under root

@@ -119,6 +119,13 @@ static const char *const stmt_sql[] = {
 	 * a compile-time option Debian's SQLite may not have. */
 	[ST_PRUNE_EVENTS] = "DELETE FROM events WHERE id IN "
 			    "(SELECT id FROM events WHERE time < ?1 ORDER BY time LIMIT ?2)",
+	/* ?1 name, ?2 run id, ?3 oom_kill, ?4 oom_group_kill */
+	[ST_RUN_OOM_SEEN] = "UPDATE runs SET oom_kill_seen = ?3, oom_group_kill_seen = ?4 WHERE id = ?2 AND container = ?1",
+	/* ?1 run id */
+	[ST_GET_RUN] = "SELECT id, container, pid, pid_starttime, cgroup, started_at, oom_kill_seen, oom_group_kill_seen, "
+		       "ended_at IS NULL, oom_kills FROM runs WHERE id = ?1",
+	[ST_LAST_DAEMON_EVENT] = "SELECT type FROM events WHERE container IS NULL AND "
+				 "type IN ('supd-started', 'supd-stopped') ORDER BY id DESC LIMIT 1",
 };
 static_assert(ELEMENTSOF(stmt_sql) == _ST_MAX, "stmt_sql must name every statement");
 

@@ -69,6 +69,11 @@ int store_run_end(struct store *s, const char *name, int64_t run_id, const struc
  * per process killed (at most 10000), each with detail, in one transaction. */
 int store_record_oom(struct store *s, const char *name, int64_t run_id, int64_t count, int64_t now_ms, const char *detail);
 
+/* The run's cgroup OOM counters as last seen (at its start, and after each
+ * recorded kill), so a supd restarted after a crash counts the kills it did
+ * not see exactly once. */
+int store_run_set_oom_seen(struct store *s, const char *name, int64_t run_id, uint64_t oom_kill, uint64_t oom_group_kill);
+
 /* containers.restarts += 1 */
 int store_count_restart(struct store *s, const char *name);
 
@@ -130,6 +135,26 @@ int store_list_runs(struct store *s, const char *name, int limit, struct store_r
 /* Events with id > after_id, oldest first, at most limit; name NULL = all. */
 int store_list_events(struct store *s, const char *name, int64_t after_id, int limit,
 		      struct store_event_row **ret, int *ret_n);
+
+/* One run as a restarted supd needs it to finish or re-adopt it. */
+struct store_run_state {
+	int64_t id;
+	char container[64];
+	int64_t pid;            /* 0 when none */
+	uint64_t pid_starttime; /* 0 when none */
+	char cgroup[512];
+	int64_t started_at_ms;
+	bool has_oom_seen;      /* false for runs from before schema version 3 */
+	uint64_t oom_kill_seen, oom_group_kill_seen;
+	bool open;              /* ended_at is NULL */
+	int64_t oom_kills;      /* OOM kills recorded for it so far */
+};
+/* -ENOENT when there is no such run. */
+int store_get_run(struct store *s, int64_t run_id, struct store_run_state *ret);
+/* Whether the last supd to use this database stopped cleanly: *ret_clean
+ * is true when its last lifecycle event is 'supd-stopped' (or there is
+ * none), false when a 'supd-started' has no 'supd-stopped' after it. */
+int store_last_stop_was_clean(struct store *s, bool *ret_clean);
 
 /* UTC text form used in the database for ms since the epoch. buf >= 32. */
 void store_format_time(int64_t ms, char *buf, size_t size);

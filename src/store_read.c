@@ -3,6 +3,7 @@
  * read snapshot outlives a call and a reader never pins the WAL. */
 #include <assert.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "store-internal.h"
 
@@ -135,5 +136,56 @@ int store_list_events(struct store *s, const char *name, int64_t after_id, int l
 
 	*ret = TAKE_PTR(v);
 	*ret_n = n;
+	return 0;
+}
+
+int store_get_run(struct store *s, int64_t run_id, struct store_run_state *ret)
+{
+	assert(s && ret);
+	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_GET_RUN];
+
+	if (bind_int64(q, 1, run_id) < 0)
+		return -EIO;
+	switch (sqlite3_step(q)) {
+	case SQLITE_ROW:
+		break;
+	case SQLITE_DONE:
+		return -ENOENT;
+	default:
+		return -EIO;
+	}
+	struct store_run_state r = { .id = sqlite3_column_int64(q, 0) };
+	column_text(q, 1, r.container, sizeof(r.container));
+	r.pid = column_int64_or(q, 2, 0);
+	r.pid_starttime = (uint64_t)column_int64_or(q, 3, 0);
+	column_text(q, 4, r.cgroup, sizeof(r.cgroup));
+	int e = column_time(q, 5, &r.started_at_ms);
+	if (e < 0)
+		return e;
+	r.has_oom_seen = sqlite3_column_type(q, 6) != SQLITE_NULL;
+	r.oom_kill_seen = (uint64_t)column_int64_or(q, 6, 0);
+	r.oom_group_kill_seen = (uint64_t)column_int64_or(q, 7, 0);
+	r.open = sqlite3_column_int(q, 8) != 0;
+	r.oom_kills = column_int64_or(q, 9, 0);
+	*ret = r;
+	return 0;
+}
+
+int store_last_stop_was_clean(struct store *s, bool *ret_clean)
+{
+	assert(s && ret_clean);
+	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_LAST_DAEMON_EVENT];
+	char type[32] = "";
+
+	switch (sqlite3_step(q)) {
+	case SQLITE_ROW:
+		column_text(q, 0, type, sizeof(type));
+		break;
+	case SQLITE_DONE:
+		break;
+	default:
+		return -EIO;
+	}
+	*ret_clean = strcmp(type, "supd-started") != 0;
 	return 0;
 }

@@ -298,3 +298,17 @@ int store_prune_events(struct store *s, int64_t older_than_ms, int max_rows, int
 		return r;
 	return tx_end(s, prune_events_locked(s, older_than_ms, max_rows, ret_deleted));
 }
+
+int store_run_set_oom_seen(struct store *s, const char *name, int64_t run_id, uint64_t oom_kill, uint64_t oom_group_kill)
+{
+	if (ensure_batch(s) < 0)
+		return -EIO;
+	assert(s && name);
+	if (oom_kill > INT64_MAX || oom_group_kill > INT64_MAX)
+		return -EINVAL;
+	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_RUN_OOM_SEEN];
+	if (bind_text(q, 1, name) < 0 || bind_int64(q, 2, run_id) < 0 || bind_int64(q, 3, (int64_t)oom_kill) < 0 ||
+	    bind_int64(q, 4, (int64_t)oom_group_kill) < 0 || step_done(q) < 0)
+		return -EIO;
+	return changed_or_enoent(s);
+}
