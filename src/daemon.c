@@ -16,12 +16,16 @@
 #include "daemon.h"
 #include "reload.h"
 #include "fd.h"
+#include "keeper.h"
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
+#include "recover.h"
 #include "signals.h"
 #include "store.h"
 #include "supervisor.h"
+
+static char **daemon_argv; /* for re-exec */
 
 int64_t daemon_now_ms(void)
 {
@@ -87,11 +91,85 @@ static void on_prune(uv_timer_t *t)
 	uv_timer_start(t, on_prune, r == 0 && deleted == PRUNE_BATCH ? 0 : PRUNE_INTERVAL_MS, 0);
 }
 
+/* The binary to execute again: the path this one was started from (after
+ * an upgrade that is the new binary; /proc/self/exe then says "(deleted)"). */
+static int daemon_exe_path(char *buf, size_t size)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, size - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	static const char deleted[] = " (deleted)";
+	size_t dl = sizeof(deleted) - 1;
+	if ((size_t)n > dl && !strcmp(buf + n - dl, deleted))
+		buf[n - dl] = 0;
+	return access(buf, X_OK) < 0 ? -errno : 0;
+}
+
+/* Whether a re-exec can keep every promise; 0 or -errno with err set. */
+static int daemon_reexec_check(struct supd *d, struct sup_err *err)
+{
+	char exe[4096];
+	int r;
+	if (d->shutting_down)
+		return sup_err_set(err, -ESHUTDOWN, "supd is shutting down");
+	if (!keeper_is_connected(d->keeper))
+		return sup_err_set(err, -ENOTCONN, "no fd keeper: re-executing would lose the containers' output pipes");
+	if ((r = daemon_exe_path(exe, sizeof(exe))) < 0)
+		return sup_err_set(err, r, "cannot execute %s: %s", exe, strerror(-r));
+	return 0;
+}
+
+static void flush_store(struct supd *d);
+
+/* Save the state and execute supd's binary again, same pid: the containers
+ * stay its children. The new image re-adopts them from the database and
+ * takes the pipes and pidfds back from the keeper (recover.c). */
+static void daemon_reexec(struct supd *d)
+{
+	char exe[4096];
+	d->reexec_pending = false;
+	struct sup_err err = { 0 };
+	if (daemon_reexec_check(d, &err) < 0 || daemon_exe_path(exe, sizeof(exe)) < 0) {
+		log_error("re-exec refused: %s", err.msg);
+		return;
+	}
+	for (int i = 0; i < d->n_containers; i++)
+		sv_prepare_reexec(d->containers[i]);
+	for (int i = 0; i < d->n_leaving; i++)
+		sv_prepare_reexec(d->leaving[i]);
+	store_event(d->store, daemon_now_ms(), NULL, "supd-reexec", exe);
+	flush_store(d);
+	(void)notify_send("RELOADING=1\nSTATUS=re-executing");
+	log_info("re-executing %s", exe);
+	execv(exe, daemon_argv);
+	/* Everything was handed over: exiting now is a crash the next supd
+	 * recovers from (systemd restarts it), with nothing lost. */
+	log_error("re-executing %s: %m; exiting, the next supd re-adopts the containers", exe);
+	_exit(1);
+}
+
+void daemon_keeper_drop(struct supd *d, pid_t pid, uint64_t starttime)
+{
+	if (!keeper_is_connected(d->keeper))
+		return;
+	if (d->n_keeper_drops == d->cap_keeper_drops) {
+		d->cap_keeper_drops = d->cap_keeper_drops ? d->cap_keeper_drops * 2 : 16;
+		d->keeper_drops = xrealloc(d->keeper_drops, sizeof(*d->keeper_drops) * (size_t)d->cap_keeper_drops);
+	}
+	d->keeper_drops[d->n_keeper_drops++] = (struct keeper_drop){ pid, starttime };
+}
+
 static void flush_store(struct supd *d)
 {
 	int r = store_flush(d->store);
-	if (r < 0)
+	if (r < 0) {
 		log_warning("committing to the database: %s; this turn's records may be lost, ignoring", strerror(-r));
+		return;
+	}
+	for (int i = 0; i < d->n_keeper_drops; i++)
+		(void)keeper_drop(d->keeper, d->keeper_drops[i].pid, d->keeper_drops[i].starttime);
+	d->n_keeper_drops = 0;
 }
 
 static void on_flush_prepare(uv_prepare_t *h)
@@ -101,7 +179,18 @@ static void on_flush_prepare(uv_prepare_t *h)
 
 static void on_flush_check(uv_check_t *h)
 {
-	flush_store(h->data);
+	struct supd *d = h->data;
+	flush_store(d);
+	/* Here, at the end of a loop turn, so that the request's reply is out. */
+	if (d->reexec_pending)
+		daemon_reexec(d);
+}
+
+static void daemon_request_reexec(struct supd *d)
+{
+	/* Requests and signals arrive in the loop's poll phase; the check
+	 * handle runs right after it in the same turn. */
+	d->reexec_pending = true;
 }
 
 static void daemon_finish(struct supd *d)
@@ -122,6 +211,10 @@ static void daemon_finish(struct supd *d)
 	uv_close((uv_handle_t *)&d->metrics_timer, NULL);
 	d->metrics_timer.data = NULL;
 	flush_store(d);
+	/* Every container stopped: nothing is left for the keeper to hold. */
+	if (keeper_is_connected(d->keeper))
+		(void)keeper_quit(d->keeper);
+	d->keeper = keeper_detach(d->keeper);
 	uv_close((uv_handle_t *)&d->flush_prepare, NULL);
 	uv_close((uv_handle_t *)&d->flush_check, NULL);
 	for (int i = 0; i < d->n_containers; i++)
@@ -192,6 +285,14 @@ static void on_signal(void *data, int signum)
 	case SIGCHLD:
 		daemon_reap(d);
 		break;
+	case SIGUSR2: {
+		struct sup_err err = { 0 };
+		if (daemon_reexec_check(d, &err) < 0)
+			log_error("SIGUSR2: re-exec refused: %s", err.msg);
+		else
+			daemon_request_reexec(d);
+		break;
+	}
 	case SIGHUP: {
 		char summary[1024];
 		struct sup_err err = { 0 };
@@ -210,6 +311,16 @@ static void on_ctl_request(void *data, struct ctl_client *cl, const char *verb, 
 	 * gets its answer finds the database up to date. */
 	if (!strcmp(verb, "ping")) {
 		ctl_reply(cl, true, "supd %s pid %d", SUP_VERSION, (int)getpid());
+		return;
+	}
+	if (!strcmp(verb, "daemon-reexec")) {
+		struct sup_err err = { 0 };
+		if (daemon_reexec_check(d, &err) < 0) {
+			ctl_reply(cl, false, "re-exec refused: %s", err.msg);
+			return;
+		}
+		ctl_reply(cl, true, "supd pid %d re-executing", (int)getpid());
+		daemon_request_reexec(d);
 		return;
 	}
 	if (!strcmp(verb, "reload")) {
@@ -274,6 +385,26 @@ static void on_ctl_gone(void *data, struct ctl_client *cl)
 		sv_forget_client(c, cl);
 }
 
+/* Find the keeper (or start one) and take back what it held for an
+ * earlier supd. Without a keeper supd still works; only a crash would then
+ * lose the running containers' output pipes. */
+static void daemon_attach_keeper(struct supd *d)
+{
+	char path[4096];
+	pid_t pid;
+	snprintf(path, sizeof(path), "%s/keeper.sock", d->config->supd.run_dir);
+	int r = keeper_attach(path, &d->keeper, &d->held, &d->n_held, &pid);
+	if (r < 0) {
+		log_warning("fd keeper %s: %s; running without one (a crash of supd would lose containers' output pipes)",
+			    path, strerror(-r));
+		return;
+	}
+	if (pid > 0)
+		log_debug("started fd keeper, pid %d", (int)pid);
+	else
+		log_info("fd keeper %s handed back %d run(s)", path, d->n_held);
+}
+
 static int daemon_open(struct supd *d, const char *config_path, struct sup_err *err)
 {
 	int r = config_load(config_path, &d->config, err);
@@ -284,8 +415,20 @@ static int daemon_open(struct supd *d, const char *config_path, struct sup_err *
 	for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
 		if ((r = mkdir_p(dirs[i], 0755)) < 0)
 			return sup_err_set(err, r, "creating %s: %s", dirs[i], strerror(-r));
+	if ((r = uv_loop_init(&d->loop)) < 0)
+		return sup_err_set(err, r, "event loop: %s", uv_strerror(r));
+	d->loop_open = true;
+	/* The socket first: it refuses to start a second supd on the same
+	 * state, before that one could take the keeper's fds from the first. */
+	struct ctl_callbacks cbs = { .on_request = on_ctl_request, .on_gone = on_ctl_gone, .data = d };
+	if ((r = ctl_open(&d->loop, s->socket_path, &cbs, &d->ctl, err)) < 0)
+		return r;
+	daemon_attach_keeper(d);
 	if ((r = store_open(s->db_path, &d->store, err)) < 0)
 		return sup_err_prefix(err, "database %s", s->db_path);
+	if ((r = store_last_stop_was_clean(d->store, &d->last_stop_clean)) < 0 ||
+	    (r = store_list_containers(d->store, &d->recovery_rows, &d->n_recovery_rows)) < 0)
+		return sup_err_set(err, r, "database %s: reading what the last supd left: %s", s->db_path, strerror(-r));
 	if ((r = cgroup_open("/sys/fs/cgroup", s->cgroup_parent, &d->cgroups, err)) < 0)
 		return sup_err_prefix(err, "cgroups");
 	d->rng = (uint64_t)daemon_now_ms() * 0x9E3779B97F4A7C15ULL ^ (uint64_t)getpid();
@@ -293,9 +436,6 @@ static int daemon_open(struct supd *d, const char *config_path, struct sup_err *
 	if (d->devnull_fd < 0)
 		return sup_err_set(err, -errno, "/dev/null: %s", strerror(errno));
 
-	if ((r = uv_loop_init(&d->loop)) < 0)
-		return sup_err_set(err, r, "event loop: %s", uv_strerror(r));
-	d->loop_open = true;
 	d->logbuf = xmalloc(sizeof(*d->logbuf));
 	ctable_init(&d->table);
 	d->containers = xcalloc((size_t)d->config->n_containers, sizeof(*d->containers));
@@ -313,9 +453,6 @@ static int daemon_open(struct supd *d, const char *config_path, struct sup_err *
 	if (r < 0)
 		return sup_err_set(err, r, "database %s: recording containers: %s", s->db_path, strerror(-r));
 
-	struct ctl_callbacks cbs = { .on_request = on_ctl_request, .on_gone = on_ctl_gone, .data = d };
-	if ((r = ctl_open(&d->loop, s->socket_path, &cbs, &d->ctl, err)) < 0)
-		return r;
 	if ((r = signals_start(&d->loop, on_signal, d, &d->signals)) < 0)
 		return sup_err_set(err, r, "signals: %s", uv_strerror(r));
 	uv_timer_init(&d->loop, &d->prune_timer);
@@ -357,6 +494,15 @@ static void daemon_close(struct supd *d)
 		uv_loop_close(&d->loop);
 		ctable_done(&d->table);
 	}
+	/* A failed start-up: a keeper that holds nothing has nothing to wait
+	 * for (one that holds runs waits for the next supd). */
+	if (d->keeper && d->n_held == 0)
+		(void)keeper_quit(d->keeper);
+	d->keeper = keeper_detach(d->keeper);
+	keeper_held_free(d->held, d->n_held);
+	d->held = NULL;
+	free(d->recovery_rows);
+	free(d->keeper_drops);
 	free(d->containers);
 	free(d->leaving);
 	for (int i = 0; i < d->n_old_configs; i++)
@@ -369,8 +515,9 @@ static void daemon_close(struct supd *d)
 	config_free(d->config);
 }
 
-int daemon_run(const char *config_path)
+int daemon_run(const char *config_path, char **argv)
 {
+	daemon_argv = argv;
 	struct supd d = { .devnull_fd = -1 };
 	struct sup_err err = { 0 };
 	int status = 0;
@@ -385,9 +532,11 @@ int daemon_run(const char *config_path)
 		 d.config->supd.socket_path, d.config->supd.db_path, cgroup_manager_ops(d.cgroups)->name,
 		 cgroup_manager_base(d.cgroups));
 	store_event(d.store, daemon_now_ms(), NULL, "supd-started", d.config->path);
-	for (int i = 0; i < d.n_containers; i++)
-		if (d.containers[i]->cfg->autostart)
-			sv_handle_event(d.containers[i], SV_EV_START);
+	recover_and_start(&d, d.held, d.n_held, d.recovery_rows, d.n_recovery_rows, d.last_stop_clean);
+	keeper_held_free(d.held, d.n_held);
+	d.held = NULL;
+	d.n_held = 0;
+	free(TAKE_PTR(d.recovery_rows));
 
 	uv_timer_start(&d.prune_timer, on_prune, 0, 0);
 	metrics_changed(&d);

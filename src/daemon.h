@@ -16,6 +16,9 @@ struct ctl;
 struct signals;
 struct container;
 struct cgroup_manager;
+struct keeper;
+struct keeper_held;
+struct store_container;
 
 struct supd {
 	uv_loop_t loop;
@@ -25,6 +28,17 @@ struct supd {
 	struct ctl *ctl;
 	struct signals *signals;
 	struct cgroup_manager *cgroups;
+	struct keeper *keeper;      /* holds run fds across a crash or re-exec; see keeper.h */
+	/* Start-up only (recover.c): what the keeper and the database say an
+	 * earlier supd left. */
+	struct keeper_held *held;
+	int n_held;
+	struct store_container *recovery_rows;
+	int n_recovery_rows;
+	bool last_stop_clean;
+	struct keeper_drop { pid_t pid; uint64_t starttime; } *keeper_drops; /* runs ended this turn: */
+	                            /* the keeper lets go once their ends are committed */
+	int n_keeper_drops, cap_keeper_drops;
 	uv_timer_t prune_timer; /* hourly: events older than events_keep */
 	uv_prepare_t flush_prepare; /* commit the store's batch before the loop waits */
 	uv_check_t flush_check;     /* and right after each turn's I/O callbacks */
@@ -40,11 +54,13 @@ struct supd {
 	int devnull_fd;
 	struct logpipe_buffer *logbuf;
 	bool shutting_down;
+	bool reexec_pending; /* daemon-reexec or SIGUSR2: at the end of this loop turn */
 };
 
 /* Run supd with the config at path until SIGTERM/SIGINT. Returns the
- * process exit status (0 after a clean shutdown). */
-int daemon_run(const char *config_path);
+ * process exit status (0 after a clean shutdown). argv is what supd was
+ * started with, for re-executing itself. */
+int daemon_run(const char *config_path, char **argv);
 
 /* The configured (or leaving) container named name, or NULL. */
 struct container *daemon_find(struct supd *d, const char *name);
@@ -61,6 +77,10 @@ void daemon_container_settled(struct supd *d, struct container *c);
  * unchanged ones alone. A bad config changes nothing: -errno with err set.
  * summary gets one line saying what changed. */
 int daemon_reload(struct supd *d, char *summary, size_t size, struct sup_err *err);
+
+/* The run ended: the keeper may let go of its fds once the end is
+ * committed (before, a crash would still need them to learn the exit). */
+void daemon_keeper_drop(struct supd *d, pid_t pid, uint64_t starttime);
 
 /* Next pseudo-random number (restart jitter; not for secrets). */
 uint32_t daemon_random(struct supd *d);

@@ -82,5 +82,5 @@ int main(int argc, char **argv)
 		config = "/etc/sup/supd.conf";
 	log_init();
 	raise_fd_limit();
-	return daemon_run(config);
+	return daemon_run(config, argv);
 }

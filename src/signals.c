@@ -5,7 +5,7 @@
 #include "macro.h"
 #include "signals.h"
 
-static const int watched[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD };
+static const int watched[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGUSR2 };
 
 struct signals {
 	uv_signal_t h[ELEMENTSOF(watched)];

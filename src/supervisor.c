@@ -22,6 +22,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "fd.h"
+#include "keeper.h"
 #include "log.h"
 #include "logpipe.h"
 #include "metrics.h"
@@ -66,6 +67,7 @@ struct sv_run {
 static void sv_enter_starting(struct container *c);
 static void sv_enter_ended(struct container *c, const struct pidwatch_exit *ex);
 static void notify_waiters(struct container *c);
+static void on_stop_timeout(uv_timer_t *t);
 
 pid_t sv_pid(const struct container *c)
 {
@@ -174,6 +176,8 @@ static uint64_t sv_account_oom(struct container *c, struct sv_run *run)
 		 (unsigned long long)now.oom, (unsigned long long)now.oom_group_kill);
 	log_notice("container '%s': OOM kill: %s", c->cfg->name, detail);
 	r = store_record_oom(c->d->store, c->cfg->name, run->id, (int64_t)delta, daemon_now_ms(), detail);
+	if (r == 0)
+		r = store_run_set_oom_seen(c->d->store, c->cfg->name, run->id, run->oom_kill_seen, run->oom_group_kill_seen);
 	if (r < 0)
 		log_warning("container '%s': recording OOM kill: %s, ignoring", c->cfg->name, strerror(-r));
 	metrics_changed(c->d);
@@ -249,6 +253,8 @@ static void run_release(struct container *c)
 	ctable_set_pid(&c->d->table, &c->link, 0);
 	c->run = NULL;
 	run->c = NULL;
+	if (run->pidfd >= 0)
+		daemon_keeper_drop(c->d, run->pid, run->starttime);
 	oomwatch_close(run->oom);
 	run->oom = NULL;
 	if (run->cg)
@@ -343,11 +349,23 @@ static void format_failure(const struct sv_run *run, const struct container_conf
 
 static void format_exit(const struct pidwatch_exit *ex, char *buf, size_t size)
 {
-	if (ex->signal) {
+	if (ex->unknown)
+		snprintf(buf, size, "unknown (supervisor was down)");
+	else if (ex->signal) {
 		char sig[32];
 		snprintf(buf, size, "killed(%s)%s", signal_label(ex->signal, sig, sizeof(sig)), ex->core_dumped ? " core dumped" : "");
 	} else
 		snprintf(buf, size, "exited(%d)", ex->code);
+}
+
+/* A container's runs alternate between two group names, so that a spare
+ * for the next run can sit in its own group while the current run lives. */
+static const char *group_name(const struct container *c, bool alt, char *buf, size_t size)
+{
+	if (!alt)
+		return c->cfg->name;
+	snprintf(buf, size, "%s@1", c->cfg->name); /* '@' is not allowed in container names */
+	return buf;
 }
 
 /* A start that failed before any process existed (pipes, clone3). */
@@ -372,16 +390,6 @@ struct sv_prepared {
 	int out_fd, err_fd; /* read ends of its stdout/stderr pipes */
 	bool alt;           /* its group has the alternate name (see group_name) */
 };
-
-/* A container's runs alternate between two group names, so that a spare
- * for the next run can sit in its own group while the current run lives. */
-static const char *group_name(const struct container *c, bool alt, char *buf, size_t size)
-{
-	if (!alt)
-		return c->cfg->name;
-	snprintf(buf, size, "%s@1", c->cfg->name); /* '@' is not allowed in container names */
-	return buf;
-}
 
 static void prepared_discard(struct container *c, struct sv_prepared *p)
 {
@@ -494,18 +502,87 @@ static void on_log_drop(void *data, int error, uint64_t dropped)
 	}
 }
 
+/* The keeper gets duplicates of the run's pidfd and pipes, and the run's
+ * facts, so that a crash or re-exec of supd loses neither (see keeper.h).
+ * Sent before the child is released, with its release pipe: a crash in
+ * between leaves it parked for the next supd to release. */
+static void sv_keeper_hold(struct container *c, struct sv_run *run, int out_fd, int err_fd, int sync_fd)
+{
+	struct supd *d = c->d;
+	if (run->id <= 0 || run->pidfd < 0 || !keeper_is_connected(d->keeper))
+		return;
+	struct keeper_run kr = {
+		.run_id = run->id,
+		.pid = run->pid,
+		.starttime = run->starttime,
+		.started_at_ms = run->started_at_ms,
+		.oom_kill_seen = run->oom_kill_seen,
+		.oom_group_kill_seen = run->oom_group_kill_seen,
+	};
+	snprintf(kr.name, sizeof(kr.name), "%s", c->cfg->name);
+	char alt[sizeof(kr.group)];
+	snprintf(kr.group, sizeof(kr.group), "%s", group_name(c, c->run_alt, alt, sizeof(alt)));
+	int r = keeper_hold(d->keeper, &kr, c->log.path, d->config->supd.log_max_size, (int)d->config->supd.log_keep,
+			    run->pidfd, out_fd, err_fd, sync_fd);
+	if (r < 0)
+		log_warning("fd keeper: %s; a crash of supd would now lose the output pipes of running containers",
+			    strerror(-r));
+}
+
+/* The log pipes belong to their logpipe from here on. */
+static void sv_read_output(struct container *c, int out_fd, int err_fd)
+{
+	struct supd *d = c->d;
+	struct logpipe_sink sink = { .file = &c->log, .on_drop = on_log_drop, .data = c };
+	int r = 0;
+	if (out_fd >= 0)
+		r = logpipe_open(&d->loop, d->logbuf, out_fd, "stdout", &c->pipes, &sink);
+	if (err_fd >= 0 && r == 0)
+		r = logpipe_open(&d->loop, d->logbuf, err_fd, "stderr", &c->pipes, &sink);
+	else
+		fd_close(err_fd);
+	if (r < 0)
+		log_warning("container '%s': cannot read its output, it goes nowhere, ignoring", c->cfg->name);
+}
+
+/* OOM notifications for the run's group (a missing watch only delays the
+ * count until the exit). */
+static void sv_watch_run(struct container *c, struct sv_run *run)
+{
+	struct supd *d = c->d;
+	const struct cgroup_ops *ops = cg_ops(c);
+	uv_timer_init(&d->loop, &run->oom_recheck);
+	run->oom_recheck.data = run;
+	run->oom_timer_inited = true;
+	if (!run->cg)
+		return;
+	struct cgroup_oom_source src;
+	int r = ops->oom_source(run->cg, &src);
+	if (r == 0)
+		run->oom_early = src.early;
+	if (r < 0 || (r = oomwatch_start(&d->loop, &src, on_oom_notify, run, &run->oom)) < 0)
+		log_warning("container '%s': no OOM notifications for %s (%s); OOM kills are still counted at exit",
+			    c->cfg->name, ops->path(run->cg), strerror(-r)); /* libuv codes are -errno on Unix */
+}
+
+/* Without a watch supd would never learn of the exit: false then, and the
+ * caller must not let the process run. */
+static bool sv_start_pidwatch(struct container *c, struct sv_run *run)
+{
+	run->pw.poll.data = run;
+	int r = pidwatch_start(&run->pw, &c->d->loop, run->pidfd, on_pid_exit);
+	run->pw_inited = r == 0;
+	if (r < 0)
+		log_error("container '%s': watching pid %d: %s", c->cfg->name, run->pid, uv_strerror(r));
+	return r == 0;
+}
+
 /* Second half of a start: the run's bookkeeping and watches, then the go. */
 static void sv_launch(struct container *c, struct sv_prepared *p)
 {
 	struct supd *d = c->d;
 	const struct cgroup_ops *ops = cg_ops(c);
 	int r;
-
-	/* The log pipes belong to their logpipe from here on. */
-	struct logpipe_sink sink = { .file = &c->log, .on_drop = on_log_drop, .data = c };
-	if (logpipe_open(&d->loop, d->logbuf, TAKE_FD(p->out_fd), "stdout", &c->pipes, &sink) < 0 ||
-	    logpipe_open(&d->loop, d->logbuf, TAKE_FD(p->err_fd), "stderr", &c->pipes, &sink) < 0)
-		log_warning("container '%s': cannot read its output, it goes nowhere, ignoring", c->cfg->name);
 
 	struct sv_run *run = xcalloc(1, sizeof(*run));
 	run->c = c;
@@ -525,42 +602,89 @@ static void sv_launch(struct container *c, struct sv_prepared *p)
 		log_warning("container '%s': recording run start: %s, ignoring", c->cfg->name, strerror(-r));
 
 	/* The baseline first, then the watch: a kill between the two is seen
-	 * as a rise at the next read, never lost (pitfall 9). */
+	 * as a rise at the next read, never lost (pitfall 9). Stored, so that a
+	 * supd restarted after a crash counts the kills it missed once. */
 	struct cgroup_oom_counts base;
 	if (ops->read_oom(run->cg, &base) == 0) {
 		run->oom_kill_seen = base.oom_kill;
 		run->oom_group_kill_seen = base.oom_group_kill;
+		if (run->id > 0)
+			(void)store_run_set_oom_seen(d->store, c->cfg->name, run->id, base.oom_kill, base.oom_group_kill);
 	}
-	uv_timer_init(&d->loop, &run->oom_recheck);
-	run->oom_recheck.data = run;
-	run->oom_timer_inited = true;
-	struct cgroup_oom_source src;
-	if ((r = ops->oom_source(run->cg, &src)) == 0)
-		run->oom_early = src.early;
-	if (r < 0 || (r = oomwatch_start(&d->loop, &src, on_oom_notify, run, &run->oom)) < 0)
-		log_warning("container '%s': no OOM notifications for %s (%s); OOM kills are still counted at exit",
-			    c->cfg->name, ops->path(run->cg), strerror(-r)); /* libuv codes are -errno on Unix */
-
-	bool go = true;
-	run->pw.poll.data = run;
-	r = pidwatch_start(&run->pw, &d->loop, run->pidfd, on_pid_exit);
-	run->pw_inited = r == 0;
-	if (r == 0) {
+	sv_watch_run(c, run);
+	bool go = sv_start_pidwatch(c, run);
+	if (go) {
 		r = uv_poll_init(&d->loop, &run->errpoll, run->err_fd);
 		run->err_inited = r == 0;
 		run->errpoll.data = run;
+		if (r == 0)
+			r = uv_poll_start(&run->errpoll, UV_READABLE, on_errpipe);
+		if (r < 0) {
+			log_error("container '%s': watching pid %d: %s", c->cfg->name, run->pid, uv_strerror(r));
+			go = false;
+		}
 	}
-	if (r == 0)
-		r = uv_poll_start(&run->errpoll, UV_READABLE, on_errpipe);
-	if (r < 0) {
-		/* Without a watch we would never learn of its exit: do not let it run. */
-		log_error("container '%s': watching pid %d: %s", c->cfg->name, run->pid, uv_strerror(r));
-		go = false;
-	}
+	if (go)
+		sv_keeper_hold(c, run, p->out_fd, p->err_fd, p->child.sync_fd);
 	spawn_release(&p->child, go);
+	if (go && keeper_is_connected(d->keeper))
+		(void)keeper_released(d->keeper, run->pid, run->starttime);
+	sv_read_output(c, TAKE_FD(p->out_fd), TAKE_FD(p->err_fd));
 	c->state = SV_STARTING; /* sv_set_state would write the row run_begin just wrote */
 	c->state_since_ms = run->started_at_ms;
 	log_debug("container '%s': released pid %d", c->cfg->name, run->pid);
+}
+
+void sv_adopt(struct container *c, struct sv_adoption *a)
+{
+	struct supd *d = c->d;
+	struct sv_run *run = xcalloc(1, sizeof(*run));
+	run->c = c;
+	run->pid = a->pid;
+	run->pidfd = TAKE_FD(a->pidfd);
+	run->err_fd = -1;
+	run->exec_resolved = true; /* it ran; the exec outcome went to the earlier supd */
+	run->starttime = a->starttime;
+	run->id = a->run_id;
+	run->started_at_ms = a->started_at_ms;
+	run->cg = TAKE_PTR(a->cg);
+	run->oom_kills = a->oom_kills; /* an OOM death needs them, not only this supd's */
+	c->run = run;
+	c->run_alt = a->alt;
+	if (run->pidfd >= 0)
+		ctable_set_pid(&d->table, &c->link, run->pid);
+
+	struct cgroup_oom_counts now;
+	if (a->has_oom_seen) {
+		run->oom_kill_seen = a->oom_kill_seen;
+		run->oom_group_kill_seen = a->oom_group_kill_seen;
+	} else if (run->cg && cg_ops(c)->read_oom(run->cg, &now) == 0) {
+		run->oom_kill_seen = now.oom_kill; /* a run from before the counters were stored */
+		run->oom_group_kill_seen = now.oom_group_kill;
+	}
+	if (a->hold && run->pidfd >= 0)
+		sv_keeper_hold(c, run, a->out_fd, a->err_fd, -1);
+	sv_read_output(c, TAKE_FD(a->out_fd), TAKE_FD(a->err_fd));
+	sv_watch_run(c, run);
+
+	c->stop_requested = a->stopping;
+	sv_set_state(c, a->stopping ? SV_STOPPING : SV_RUNNING);
+	if (a->stopping)
+		uv_timer_start(&c->timer, on_stop_timeout, c->cfg->stop_timeout_ms, 0);
+	record_event(c, "adopted", "pid %d (run %lld) %s", run->pid, (long long)run->id,
+		     run->pidfd < 0 ? "is gone" : a->foreign ? "still runs" : "still runs, still supd's child");
+	log_info("container '%s': adopted pid %d from an earlier supd%s", c->cfg->name, run->pid,
+		 run->pidfd < 0 ? ", but it is gone" : "");
+
+	run->pw.foreign_pid = a->foreign ? run->pid : 0;
+	run->pw.foreign_starttime = run->starttime;
+	if (run->pidfd < 0 || !sv_start_pidwatch(c, run)) {
+		run->exit = (struct pidwatch_exit){ .code = -1, .unknown = true };
+		sv_handle_event(c, SV_EV_EXIT);
+		return;
+	}
+	/* OOM kills while no supd watched: counted now, once. */
+	sv_check_oom(run);
 }
 
 static void sv_discard_spare(struct container *c)
@@ -570,6 +694,15 @@ static void sv_discard_spare(struct container *c)
 	prepared_discard(c, c->spare);
 	free(c->spare);
 	c->spare = NULL;
+}
+
+void sv_prepare_reexec(struct container *c)
+{
+	/* A parked spare would outlive the exec as a child nobody knows. */
+	sv_discard_spare(c);
+	/* The keeper holds the pipes; a line read in part is written now, the
+	 * rest of it and everything unread stays in the pipe for the next supd. */
+	logpipe_flush_close_all(&c->pipes);
 }
 
 /* A container that is restarting after short runs gets its next child
@@ -688,7 +821,7 @@ static void sv_enter_ended(struct container *c, const struct pidwatch_exit *ex)
 	/* OOM-killed only when the counter rose during this run and the main
 	 * process died of SIGKILL: a graceful exit after a child's OOM kill is
 	 * not an OOM death (KERNEL-NOTES pitfall 4). */
-	bool oom_killed = run->oom_kills > 0 && ex->signal == SIGKILL;
+	bool oom_killed = run->oom_kills > 0 && (ex->signal == SIGKILL || ex->unknown);
 	format_exit(ex, how, sizeof(how));
 	if (run->has_failure) {
 		format_failure(run, c->cfg, reason, sizeof(reason));

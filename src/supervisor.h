@@ -60,6 +60,33 @@ void sv_container_set_config(struct container *c, const struct container_config 
 /* Close the timer and free once closed; the container must be settled. */
 void sv_container_free(struct container *c);
 
+/* A run that an earlier supd started and did not see end (it crashed or
+ * re-executed), found by recover.c at start-up. */
+struct sv_adoption {
+	int64_t run_id;
+	pid_t pid;
+	uint64_t starttime;
+	int pidfd;            /* -1: the process is gone and how it ended is lost */
+	bool foreign;         /* not supd's child (its supd crashed): the exit is read, not reaped */
+	int64_t started_at_ms;
+	struct cgroup *cg;    /* the run's group, NULL if it is gone */
+	bool alt;             /* the group has the alternate name (name@1) */
+	bool has_oom_seen;    /* the OOM counters as last recorded: */
+	uint64_t oom_kill_seen, oom_group_kill_seen;
+	uint64_t oom_kills;   /* OOM kills of the run recorded already */
+	int out_fd, err_fd;   /* its output pipes (from the keeper), -1 if lost */
+	bool stopping;        /* the earlier supd was stopping it */
+	bool hold;            /* the keeper does not hold its fds yet */
+};
+/* Supervise the adopted run as if this supd had started it: its exit, OOM
+ * kills (also those while no supd watched) and output. Takes the fds and
+ * cg. A run whose process is gone ends at once, by the restart policy. */
+void sv_adopt(struct container *c, struct sv_adoption *a);
+
+/* supd is about to re-execute itself: drop what the next supd cannot take
+ * over (a parked spare child) and hand the output over at a line boundary. */
+void sv_prepare_reexec(struct container *c);
+
 /* Feed one event into the state machine. */
 void sv_handle_event(struct container *c, enum sv_event ev);
 

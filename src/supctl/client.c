@@ -1,6 +1,7 @@
 /* client.c - supctl's side of the control socket: one request line, then
  * reply lines until the final "ok ..." or "error ...". */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -74,6 +75,35 @@ int supctl_request(const struct supctl_opts *o, const char *verb, const char *ar
 		status = SUPCTL_FAIL;
 	}
 	return status;
+}
+
+/* Whether a supd answers ping on the socket now (no output). */
+static bool supd_answers(const struct supctl_opts *o)
+{
+	int fd = connect_socket(o->socket_path);
+	if (fd < 0)
+		return false;
+	char line[256];
+	bool ok = fd_write_all(fd, "ping \n", 6) == 0 && fd_read(fd, line, sizeof(line) - 1) > 2 && !strncmp(line, "ok", 2);
+	close(fd);
+	return ok;
+}
+
+int supctl_daemon_reexec(const struct supctl_opts *o)
+{
+	int r = supctl_request(o, "daemon-reexec", NULL);
+	if (r != SUPCTL_OK)
+		return r;
+	fflush(stdout);
+	/* The old image closes its socket as it executes; the new one opens it
+	 * again once it has re-adopted every container. */
+	for (int i = 0; i < 600; i++) {
+		usleep(50 * 1000);
+		if (supd_answers(o))
+			return supctl_request(o, "ping", NULL);
+	}
+	fprintf(stderr, "supctl: supd did not answer within 30 s after re-executing; see its log\n");
+	return SUPCTL_FAIL;
 }
 
 int supctl_version(const struct supctl_opts *o)

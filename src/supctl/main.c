@@ -80,6 +80,12 @@ static const struct command commands[] = {
 	  "error changes nothing; the error (file:line) is printed and the exit\n"
 	  "status is 1. [supd] settings take effect only when supd restarts.",
 	  false, 0 },
+	{ "daemon-reexec", "",
+	  "Make supd save its state and execute its binary again in place (as\n"
+	  "SIGUSR2 does), e.g. after an upgrade: same pid, so every container stays\n"
+	  "its child and keeps running; output pipes and pidfds are handed over and\n"
+	  "nothing is lost. Waits until the new supd answers and prints its version.",
+	  false, 0 },
 	{ "version", "", "Print supctl's version and, when supd answers, supd's.", false, 0 },
 };
 
@@ -92,7 +98,7 @@ static void usage(FILE *f)
 		"\n"
 		"Commands:\n");
 	for (size_t i = 0; i < ELEMENTSOF(commands); i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].args);
+		fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].args);
 	fprintf(f,
 		"\n"
 		"Global options:\n"
@@ -244,6 +250,8 @@ static int run_command(const struct command *cmd, struct supctl_opts *o, int arg
 		return supctl_events(o);
 	if (!strcmp(cmd->name, "version"))
 		return supctl_version(o);
+	if (!strcmp(cmd->name, "daemon-reexec"))
+		return supctl_daemon_reexec(o);
 	if (!strcmp(cmd->name, "kill")) {
 		char arg[128];
 		snprintf(arg, sizeof(arg), "%s %d", name, o->signal);

@@ -35,6 +35,8 @@ int supctl_request(const struct supctl_opts *o, const char *verb, const char *ar
 int supctl_list(const struct supctl_opts *o);
 int supctl_logs(const struct supctl_opts *o, const char *name);
 int supctl_events(const struct supctl_opts *o);
+/* Ask supd to re-execute itself, then wait until the new one answers. */
+int supctl_daemon_reexec(const struct supctl_opts *o);
 int supctl_version(const struct supctl_opts *o);
 
 /* "10m" (that long ago) or "2026-12-04T17:00:00Z" / "2026-12-04" (UTC) -> ms

@@ -46,6 +46,12 @@ cleanup() {
 			kill -KILL "$pid" 2>/dev/null || true
 		done
 	fi
+	# The fd keeper of a supd that had to be SIGKILLed (ours: its pid file
+	# is in this test's run_dir).
+	kpid=$(cat "$T/run/keeper.sock.pid" 2>/dev/null || true)
+	if [ -n "$kpid" ] && [ "$(cat /proc/$kpid/comm 2>/dev/null)" = supd-keeper ]; then
+		kill -KILL "$kpid" 2>/dev/null || true
+	fi
 	# A sanitizer report from supd fails the test even if every check passed.
 	if grep -Eq "ERROR: (Address|Leak)Sanitizer|runtime error:" "$SUPD_LOG" "$T"/supd.stderr.* 2>/dev/null; then
 		echo "FAIL: supd reported a sanitizer error:"

@@ -102,7 +102,7 @@ if [ -f "$UNIT" ]; then
 	else
 		pass "supd.service has every @VARIABLE@ filled in"
 	fi
-	for kv in Type=notify Delegate=yes KillMode=mixed Restart=on-failure OOMPolicy=continue \
+	for kv in Type=notify Delegate=yes KillMode=process Restart=on-failure OOMPolicy=continue \
 		RuntimeDirectory=sup StateDirectory=sup LogsDirectory=sup; do
 		if grep -qx "$kv" "$UNIT"; then pass "supd.service: $kv"; else fail "supd.service lacks $kv"; fi
 	done
