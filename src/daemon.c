@@ -314,7 +314,8 @@ static int daemon_open(struct supd *d, const char *config_path, struct sup_err *
 		return sup_err_set(err, r, "database %s: recording containers: %s", s->db_path, strerror(-r));
 
 	struct ctl_callbacks cbs = { .on_request = on_ctl_request, .on_gone = on_ctl_gone, .data = d };
-	if ((r = ctl_open(&d->loop, s->socket_path, &cbs, &d->ctl, err)) < 0)
+	gid_t group = s->control_group ? (gid_t)s->control_gid : CTL_NO_GROUP;
+	if ((r = ctl_open(&d->loop, s->socket_path, group, s->control_group, &cbs, &d->ctl, err)) < 0)
 		return r;
 	if ((r = signals_start(&d->loop, on_signal, d, &d->signals)) < 0)
 		return sup_err_set(err, r, "signals: %s", uv_strerror(r));
