@@ -93,9 +93,9 @@ t0=$(now_ns)
 ctl start idle >/dev/null; r1=$?
 ctl stop idle >/dev/null; r2=$?
 ctl list >/dev/null; r3=$?
-ms=$(( ($(now_ns) - t0) / 1000000 ))
+ms=$(( ($(now_ns) - t0) / 1000000 )) # a stalled loop would take 10 s or more
 check "supctl start, stop, list answer while 50 clients stall" "0 0 0" "$r1 $r2 $r3"
-[ $ms -lt $((3000 * TIME_SCALE)) ] && pass "they took ${ms} ms" || fail "supctl took ${ms} ms while clients stalled"
+[ $ms -lt $((5000 * TIME_SCALE)) ] && pass "they took ${ms} ms" || fail "supctl took ${ms} ms while clients stalled"
 restart_works && pass "restart works while 50 clients stall" || fail "restart while clients stall"
 wait $HOLD
 res=$(cat "$T/hold.out" | tail -n 1)
