@@ -20,6 +20,7 @@
 #include <ctype.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <grp.h>
 #include <ini.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -95,6 +96,7 @@ enum key_type {
 	KEY_START_LIMIT,   /* start_limit_burst + start_limit_window_ms */
 	KEY_SIGNAL,        /* int */
 	KEY_BOOL,          /* bool */
+	KEY_GROUP,         /* control_group + control_gid: a group name or number */
 };
 
 struct key_def {
@@ -118,6 +120,7 @@ static const struct key_def supd_keys[] = {
 	SUPD_KEY("log_keep", KEY_U32, log_keep),
 	SUPD_KEY("events_keep", KEY_DURATION, events_keep_ms),
 	SUPD_KEY("metrics_file", KEY_PATH, metrics_file),
+	SUPD_KEY("control_group", KEY_GROUP, control_group),
 	{ "include", KEY_INCLUDE, 0, true },
 };
 
@@ -403,6 +406,25 @@ static int set_rootfs(struct parser *p, const char *key, const char *value, char
 	return 0;
 }
 
+/* A group by name (looked up now, so a typo is a config error with its line)
+ * or by number (need not exist in /etc/group). */
+static int set_group(struct parser *p, const char *key, const char *value, struct supd_settings *s)
+{
+	const char *why = NULL;
+	uint32_t gid;
+	if (parse_u32(value, &gid, &why) < 0) {
+		struct group *g = getgrnam(value);
+		if (!g)
+			return key_error(p, p->lineno, key, "no group named '%s'", echo(p, value));
+		gid = g->gr_gid;
+	}
+	if (gid == (uint32_t)-1)
+		return key_error(p, p->lineno, key, "invalid group number '%s'", echo(p, value));
+	set_string(&s->control_group, value);
+	s->control_gid = gid;
+	return 0;
+}
+
 static int add_include(struct parser *p, const char *value)
 {
 	p->includes = xrealloc(p->includes, (p->n_includes + 1) * sizeof(*p->includes));
@@ -460,6 +482,8 @@ static int set_value(struct parser *p, const struct key_def *def, void *base, co
 					 echo(p, value), SOCKET_PATH_MAX);
 		set_string(field, value);
 		return 0;
+	case KEY_GROUP:
+		return set_group(p, key, value, base);
 	case KEY_INCLUDE:
 		return add_include(p, value);
 	case KEY_ROOTFS:
@@ -1109,6 +1133,7 @@ struct sup_config *config_free(struct sup_config *c)
 	free(c->supd.log_dir);
 	free(c->supd.cgroup_parent);
 	free(c->supd.metrics_file);
+	free(c->supd.control_group);
 	free(c->supd.db_path);
 	free(c->supd.socket_path);
 	for (int i = 0; i < c->n_containers; i++)

@@ -58,6 +58,8 @@ struct supd_settings {
 	uint32_t log_keep;     /* rotated logs kept per container (<name>.log.1 ...); default 5 */
 	char *metrics_file;    /* Prometheus text file, rewritten on change; NULL = none */
 	uint64_t events_keep_ms; /* events older than this are pruned from the database; 0 = keep forever; default 30 days */
+	char *control_group;   /* group allowed on the control socket, as written; NULL = root only */
+	uint32_t control_gid;  /* its gid, looked up when the config is read */
 };
 
 struct sup_config {

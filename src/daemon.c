@@ -421,7 +421,8 @@ static int daemon_open(struct supd *d, const char *config_path, struct sup_err *
 	/* The socket first: it refuses to start a second supd on the same
 	 * state, before that one could take the keeper's fds from the first. */
 	struct ctl_callbacks cbs = { .on_request = on_ctl_request, .on_gone = on_ctl_gone, .data = d };
-	if ((r = ctl_open(&d->loop, s->socket_path, &cbs, &d->ctl, err)) < 0)
+	gid_t group = s->control_group ? (gid_t)s->control_gid : CTL_NO_GROUP;
+	if ((r = ctl_open(&d->loop, s->socket_path, group, s->control_group, &cbs, &d->ctl, err)) < 0)
 		return r;
 	daemon_attach_keeper(d);
 	if ((r = store_open(s->db_path, &d->store, err)) < 0)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ctl.h"
 #include "daemon.h"
 #include "log.h"
 #include "metrics.h"
@@ -59,6 +60,19 @@ void reload_container_settled(struct supd *d, struct container *c)
 	} else
 		return;
 	reload_release_old_configs(d);
+}
+
+/* A changed control_group applies at once: the socket's group and mode
+ * follow. A failure is only logged (the containers' part of the reload is
+ * done): the socket is then narrower than configured, never wider. */
+static void apply_control_group(struct supd *d, const struct supd_settings *old, const struct supd_settings *next)
+{
+	if (old->control_gid == next->control_gid && !old->control_group == !next->control_group)
+		return;
+	struct sup_err err = { 0 };
+	gid_t group = next->control_group ? (gid_t)next->control_gid : CTL_NO_GROUP;
+	if (ctl_set_group(d->ctl, group, next->control_group, &err) < 0)
+		log_warning("reload: control_group: %s, ignoring", err.msg);
 }
 
 int daemon_reload(struct supd *d, char *summary, size_t size, struct sup_err *err)
@@ -146,6 +160,7 @@ int daemon_reload(struct supd *d, char *summary, size_t size, struct sup_err *er
 	free(d->containers);
 	d->containers = now;
 	d->n_containers = next->n_containers;
+	apply_control_group(d, &d->config->supd, &next->supd);
 	d->old_configs = xrealloc(d->old_configs, sizeof(*d->old_configs) * (size_t)(d->n_old_configs + 1));
 	d->old_configs[d->n_old_configs++] = d->config;
 	d->config = next;

@@ -1,5 +1,6 @@
-/* client.c - supctl's side of the control socket: one request line, then
- * reply lines until the final "ok ..." or "error ...". */
+/* client.c - supctl's side of the control socket: one request line
+ * ("sup/1 VERB ARG", see ctl_request.h), then reply lines until the final
+ * "ok ..." or "error ...". */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "ctl_request.h"
 #include "fd.h"
 #include "supctl.h"
 
@@ -28,6 +30,21 @@ static int connect_socket(const char *path)
 	return fd;
 }
 
+/* send() with MSG_NOSIGNAL: a closed socket is an error, not a SIGPIPE. */
+static int send_all(int fd, const char *buf, size_t n)
+{
+	while (n > 0) {
+		ssize_t k = send(fd, buf, n, MSG_NOSIGNAL);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		buf += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
 int supctl_request(const struct supctl_opts *o, const char *verb, const char *arg)
 {
 	int fd = connect_socket(o->socket_path);
@@ -41,10 +58,18 @@ int supctl_request(const struct supctl_opts *o, const char *verb, const char *ar
 			fprintf(stderr, "supctl: cannot reach supd at %s: %s\n", o->socket_path, strerror(-fd));
 		return SUPCTL_FAIL;
 	}
-	char line[4096];
-	snprintf(line, sizeof(line), "%s %s\n", verb, arg ? arg : "");
-	if (fd_write_all(fd, line, strlen(line)) < 0) {
-		fprintf(stderr, "supctl: sending to supd at %s: %s\n", o->socket_path, strerror(errno));
+	char line[CTL_MAX_LINE + 1];
+	int n = ctl_request_format(line, sizeof(line), verb, arg);
+	if (n < 0) {
+		fprintf(stderr, "supctl: request too long (max %d bytes)\n", CTL_MAX_LINE - 1);
+		close(fd);
+		return SUPCTL_FAIL;
+	}
+	int w = send_all(fd, line, (size_t)n);
+	/* A refusal (permission, busy) may close before reading: its error line
+	 * is still there to read, so a broken pipe is not the end. */
+	if (w < 0 && w != -EPIPE && w != -ECONNRESET) {
+		fprintf(stderr, "supctl: sending to supd at %s: %s\n", o->socket_path, strerror(-w));
 		close(fd);
 		return SUPCTL_FAIL;
 	}
@@ -84,7 +109,9 @@ static bool supd_answers(const struct supctl_opts *o)
 	if (fd < 0)
 		return false;
 	char line[256];
-	bool ok = fd_write_all(fd, "ping \n", 6) == 0 && fd_read(fd, line, sizeof(line) - 1) > 2 && !strncmp(line, "ok", 2);
+	int n = ctl_request_format(line, sizeof(line), "ping", NULL);
+	bool ok = n > 0 && fd_write_all(fd, line, (size_t)n) == 0 && fd_read(fd, line, sizeof(line) - 1) > 2 &&
+		  !strncmp(line, "ok", 2);
 	close(fd);
 	return ok;
 }

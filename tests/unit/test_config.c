@@ -1089,6 +1089,35 @@ static void test_error_include_unreadable(void **state)
 	assert_int_equal(chmod(path, 0755), 0);
 }
 
+static void test_control_group(void **state)
+{
+	struct fixture *f = *state;
+	struct sup_config *c;
+
+	write_file(f, "supd.conf", "[supd]\n");
+	c = load_ok(f, "supd.conf");
+	assert_null(c->supd.control_group);
+	config_free(c);
+
+	/* By name (root is in every /etc/group) and by number, existing or not. */
+	write_file(f, "supd.conf", "[supd]\ncontrol_group = root\n");
+	c = load_ok(f, "supd.conf");
+	assert_string_equal(c->supd.control_group, "root");
+	assert_int_equal(c->supd.control_gid, 0);
+	config_free(c);
+	write_file(f, "supd.conf", "[supd]\ncontrol_group = 4242\n");
+	c = load_ok(f, "supd.conf");
+	assert_string_equal(c->supd.control_group, "4242");
+	assert_int_equal(c->supd.control_gid, 4242);
+	config_free(c);
+
+	expect_error(f, "[supd]\ncontrol_group = no-such-group-here\n", 2, "[supd] key 'control_group'",
+		     "no group named 'no-such-group-here'");
+	expect_error(f, "[supd]\ncontrol_group = 4294967295\n", 2, "[supd] key 'control_group'",
+		     "invalid group number");
+	expect_error(f, "[supd]\ncontrol_group = root\ncontrol_group = root\n", 3, "control_group", NULL);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1116,6 +1145,7 @@ int main(void)
 		T(test_error_files),
 		T(test_error_includes),
 		T(test_error_include_unreadable),
+		T(test_control_group),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
