@@ -292,6 +292,9 @@ static int daemon_open(struct supd *d, const char *config_path, struct sup_err *
 	d->devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (d->devnull_fd < 0)
 		return sup_err_set(err, -errno, "/dev/null: %s", strerror(errno));
+	/* Built even when no container wants it yet: a reload may turn it on. */
+	if ((r = seccomp_program_build(&d->seccomp, err)) < 0)
+		return sup_err_prefix(err, "seccomp filter");
 
 	if ((r = uv_loop_init(&d->loop)) < 0)
 		return sup_err_set(err, r, "event loop: %s", uv_strerror(r));
@@ -364,6 +367,7 @@ static void daemon_close(struct supd *d)
 	free(d->old_configs);
 	free(d->logbuf);
 	fd_close(d->devnull_fd);
+	seccomp_program_free(d->seccomp);
 	cgroup_close(d->cgroups);
 	store_close(d->store);
 	config_free(d->config);
