@@ -81,19 +81,6 @@ static int deny_all_but(scmp_filter_ctx ctx, int nr, int bit, uint32_t mask, uin
 	return r < 0 ? r : deny_all_but(ctx, nr, bit - 1, mask | b, value, allowed, n);
 }
 
-static int add_arches(scmp_filter_ctx ctx)
-{
-	if (seccomp_arch_native() != SCMP_ARCH_X86_64)
-		return 0;
-	static const uint32_t extra[] = { SCMP_ARCH_X86, SCMP_ARCH_X32 };
-	for (size_t i = 0; i < ELEMENTSOF(extra); i++) {
-		int r = seccomp_arch_add(ctx, extra[i]);
-		if (r < 0 && r != -EEXIST)
-			return r;
-	}
-	return 0;
-}
-
 static int add_rules(scmp_filter_ctx ctx, const char **ret_name)
 {
 	const uint32_t deny = SCMP_ACT_ERRNO(EPERM);
@@ -146,8 +133,13 @@ int seccomp_program_build(struct seccomp_program **ret, struct sup_err *err)
 	 * most calls are allowed and should get there in a few steps. */
 	if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)) < 0)
 		return sup_err_set(err, r, "seccomp optimize: %s", strerror(-r));
-	if ((r = add_arches(ctx)) < 0)
-		return sup_err_set(err, r, "adding the 32-bit ABIs: %s", strerror(-r));
+	/* Other ABIs (i386's int 0x80, x32) would be a way around a filter
+	 * written for the native one; their calls fail with ENOSYS instead.
+	 * Filtering them too would triple the program, and the kernel's cost
+	 * of attaching it at every start grows with its size (see
+	 * bench/seccomp-install.c). */
+	if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO(ENOSYS))) < 0)
+		return sup_err_set(err, r, "seccomp bad-arch action: %s", strerror(-r));
 	if ((r = add_rules(ctx, &name)) < 0)
 		return sup_err_set(err, r, "rule for %s: %s", name, strerror(-r));
 

@@ -16,9 +16,10 @@ struct seccomp_program {
 	unsigned short len;
 };
 
-/* Build the default filter for this machine's native ABI (and, on x86_64,
- * the i386 and x32 ABIs, so a 32-bit syscall is no way around it). On
- * success *ret owns a new program (free with seccomp_program_free). */
+/* Build the default filter for this machine's native ABI; a system call
+ * of another ABI (i386 or x32 on x86_64) fails with ENOSYS, so 32-bit
+ * programs do not run under it. On success *ret owns a new program (free
+ * with seccomp_program_free). */
 int seccomp_program_build(struct seccomp_program **ret, struct sup_err *err);
 
 struct seccomp_program *seccomp_program_free(struct seccomp_program *p);
