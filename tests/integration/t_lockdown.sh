@@ -13,10 +13,13 @@ HOST_SLEEP=$!
 # (set +e: under set -e, "(exit 1)" would end the trap before cleanup.)
 trap 'st=$?; set +e; kill "$HOST_SLEEP" 2>/dev/null; (exit $st); cleanup' EXIT
 echo "host-only" > "$T/host-secret"
+# rlimit_nproc counts a uid's processes host-wide: one of our own, so that
+# another run of this test at the same time does not share it.
+NPROC_UID=$((40000 + $$ % 20000))
 
 ATTACKS="try-open /proc/1/root$T/host-secret try-open /../../..$T/host-secret
 	try-open /proc/$HOST_SLEEP/cmdline try-kill $HOST_SLEEP
-	try-mount proc /root try-mount sysfs /root try-mount tmpfs /root
+	try-mount proc /root try-mount sysfs /root try-mount devtmpfs /root try-mount tmpfs /root
 	try-write /proc/sys/kernel/domainname evil try-write /proc/sysrq-trigger h
 	try-open /proc/kcore try-open /proc/keys try-open /proc/timer_list
 	try-module try-mknod /tmp/null-node try-capset try-unshare try-keyctl"
@@ -64,7 +67,7 @@ stop_timeout = 1s
 [container:limits]
 rootfs = $ROOTFS
 command = /bin/probe rlimits forks 20 echo attacks-done sleep 60
-user = 4244
+user = $NPROC_UID
 rlimit_nofile = 100:200
 rlimit_nproc = 5
 rlimit_core = unlimited
@@ -111,7 +114,7 @@ check "killing a host pid fails" ESRCH "$(outcome locked "try-kill $HOST_SLEEP")
 check "the host process survived" 1 "$(kill -0 $HOST_SLEEP 2>/dev/null && echo 1)"
 
 # Mounts, kernel knobs, modules, device nodes, capabilities, namespaces.
-for fs in "proc /root" "sysfs /root" "tmpfs /root"; do
+for fs in "proc /root" "sysfs /root" "devtmpfs /root" "tmpfs /root"; do
 	check "mounting $fs fails" EPERM "$(outcome locked "try-mount $fs")"
 done
 check "writing /proc/sys fails" EROFS "$(outcome locked "try-write /proc/sys/kernel/domainname")"
