@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -23,6 +24,7 @@
 #include <linux/close_range.h>
 
 #include "child.h"
+#include "lockdown.h"
 #include "rootfs.h"
 
 static const char *const child_step_names[] = {
@@ -38,14 +40,21 @@ static const char *const child_step_names[] = {
 	[CHILD_STEP_DEV] = "mount-dev",
 	[CHILD_STEP_SYS] = "mount-sys",
 	[CHILD_STEP_HOST_FILES] = "host-files",
+	[CHILD_STEP_MASK_PATHS] = "mask-paths",
 	[CHILD_STEP_PIVOT_ROOT] = "pivot_root",
 	[CHILD_STEP_DETACH_OLD_ROOT] = "detach-old-root",
 	[CHILD_STEP_READONLY_ROOTFS] = "readonly-rootfs",
 	[CHILD_STEP_HOSTNAME] = "hostname",
 	[CHILD_STEP_LOOPBACK] = "loopback",
+	[CHILD_STEP_RLIMITS] = "rlimits",
+	[CHILD_STEP_NO_NEW_PRIVS] = "no_new_privs",
+	[CHILD_STEP_SECCOMP] = "seccomp",
+	[CHILD_STEP_CAP_BOUNDING] = "capability-bounding-set",
+	[CHILD_STEP_KEEPCAPS] = "keepcaps",
 	[CHILD_STEP_SETGROUPS] = "setgroups",
 	[CHILD_STEP_SETGID] = "setgid",
 	[CHILD_STEP_SETUID] = "setuid",
+	[CHILD_STEP_CAPS] = "capabilities",
 	[CHILD_STEP_WORKDIR] = "workdir",
 	[CHILD_STEP_EXECVE] = "execve",
 };
@@ -146,10 +155,21 @@ static int loopback_up(void)
 	return r;
 }
 
+static bool runs_as_root(const struct container_config *cfg)
+{
+	return !cfg->has_user || cfg->uid == 0;
+}
+
 static int set_credentials(const struct container_config *cfg, enum child_step *ret_step)
 {
 	if (!cfg->has_user)
 		return 0;
+	if (!runs_as_root(cfg) && cfg->keep_capabilities) {
+		/* Otherwise setresuid() away from 0 empties the permitted set. */
+		*ret_step = CHILD_STEP_KEEPCAPS;
+		if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+			return -errno;
+	}
 	*ret_step = CHILD_STEP_SETGROUPS;
 	if (setgroups(0, NULL) < 0)
 		return -errno;
@@ -244,7 +264,35 @@ _Noreturn void child_main(const struct child_args *a)
 		if ((r = loopback_up()) < 0)
 			goto fail;
 	}
+	/* Lock-down, in the only order that works: rlimits while we still
+	 * hold CAP_SYS_RESOURCE; no_new_privs and the seccomp filter while
+	 * we are still root with every capability, so the filter goes in
+	 * even with no_new_privs = no and a non-root user (seccomp() needs
+	 * one or the other). The filter refuses none of the calls that
+	 * follow (prctl, capset, set*id, chdir, execve). Then the bounding
+	 * set (needs CAP_SETPCAP), the switch of user (CAP_SETUID/SETGID),
+	 * and last the capability sets themselves. */
+	step = CHILD_STEP_RLIMITS;
+	if ((r = lockdown_rlimits(cfg)) < 0)
+		goto fail;
+	step = CHILD_STEP_NO_NEW_PRIVS;
+	if (cfg->no_new_privs && (r = lockdown_no_new_privs()) < 0)
+		goto fail;
+	step = CHILD_STEP_SECCOMP;
+	if (a->seccomp && (r = lockdown_seccomp(a->seccomp)) < 0)
+		goto fail;
+	step = CHILD_STEP_CAP_BOUNDING;
+	if ((r = lockdown_bounding(cfg->capabilities)) < 0)
+		goto fail;
 	if ((r = set_credentials(cfg, &step)) < 0)
+		goto fail;
+	/* A non-root user has no capabilities unless asked to keep them;
+	 * root keeps the configured set (execve would give it the bounding
+	 * set anyway). */
+	step = CHILD_STEP_CAPS;
+	bool as_root = runs_as_root(cfg);
+	if ((r = lockdown_set_caps(as_root || cfg->keep_capabilities ? cfg->capabilities : 0,
+				   !as_root && cfg->keep_capabilities)) < 0)
 		goto fail;
 	step = CHILD_STEP_WORKDIR;
 	if (chdir(cfg->workdir ? cfg->workdir : "/") < 0) {

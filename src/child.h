@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "seccomp_filter.h"
 
 enum child_step {
 	CHILD_STEP_FDS,
@@ -26,14 +27,21 @@ enum child_step {
 	CHILD_STEP_DEV,
 	CHILD_STEP_SYS,
 	CHILD_STEP_HOST_FILES,
+	CHILD_STEP_MASK_PATHS,
 	CHILD_STEP_PIVOT_ROOT,
 	CHILD_STEP_DETACH_OLD_ROOT,
 	CHILD_STEP_READONLY_ROOTFS,
 	CHILD_STEP_HOSTNAME,
 	CHILD_STEP_LOOPBACK,
+	CHILD_STEP_RLIMITS,
+	CHILD_STEP_NO_NEW_PRIVS,
+	CHILD_STEP_SECCOMP,
+	CHILD_STEP_CAP_BOUNDING,
+	CHILD_STEP_KEEPCAPS,
 	CHILD_STEP_SETGROUPS,
 	CHILD_STEP_SETGID,
 	CHILD_STEP_SETUID,
+	CHILD_STEP_CAPS,
 	CHILD_STEP_WORKDIR,
 	CHILD_STEP_EXECVE,
 	_CHILD_STEP_MAX
@@ -54,6 +62,7 @@ struct child_report {
 struct child_args {
 	const struct container_config *cfg;
 	char *const *envp;  /* prepared by the parent: cfg->env plus defaults */
+	const struct seccomp_program *seccomp; /* installed before execve; NULL: none */
 	int sync_fd;        /* read end; one byte = go, EOF = parent gone, exit */
 	int err_fd;         /* write end, O_CLOEXEC */
 	int stdin_fd;       /* /dev/null */

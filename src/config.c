@@ -59,6 +59,12 @@ static const char *const network_mode_table[] = {
 };
 static_assert(ELEMENTSOF(network_mode_table) == _NETWORK_MODE_MAX, "network_mode_table");
 
+static const char *const seccomp_policy_table[] = {
+	[SECCOMP_POLICY_DEFAULT] = "default",
+	[SECCOMP_POLICY_NONE] = "no",
+};
+static_assert(ELEMENTSOF(seccomp_policy_table) == _SECCOMP_POLICY_MAX, "seccomp_policy_table");
+
 const char *restart_policy_to_string(enum restart_policy p)
 {
 	return (unsigned)p < ELEMENTSOF(restart_policy_table) ? restart_policy_table[p] : NULL;
@@ -72,6 +78,11 @@ const char *oom_policy_to_string(enum oom_policy p)
 const char *network_mode_to_string(enum network_mode m)
 {
 	return (unsigned)m < ELEMENTSOF(network_mode_table) ? network_mode_table[m] : NULL;
+}
+
+const char *seccomp_policy_to_string(enum seccomp_policy p)
+{
+	return (unsigned)p < ELEMENTSOF(seccomp_policy_table) ? seccomp_policy_table[p] : NULL;
 }
 
 /* ---- keys ---- */
@@ -97,6 +108,10 @@ enum key_type {
 	KEY_SIGNAL,        /* int */
 	KEY_BOOL,          /* bool */
 	KEY_GROUP,         /* control_group + control_gid: a group name or number */
+	KEY_CAPS,          /* cap_mask_t */
+	KEY_SECCOMP,       /* enum seccomp_policy */
+	KEY_RLIMIT_COUNT,  /* struct config_rlimit, counts */
+	KEY_RLIMIT_SIZE,   /* struct config_rlimit, bytes */
 };
 
 struct key_def {
@@ -145,9 +160,16 @@ static const struct key_def container_keys[] = {
 	CTR_KEY("stop_timeout", KEY_DURATION, stop_timeout_ms),
 	CTR_KEY("autostart", KEY_BOOL, autostart),
 	CTR_KEY("readonly_rootfs", KEY_BOOL, readonly_rootfs),
+	CTR_KEY("capabilities", KEY_CAPS, capabilities),
+	CTR_KEY("keep_capabilities", KEY_BOOL, keep_capabilities),
+	CTR_KEY("no_new_privs", KEY_BOOL, no_new_privs),
+	CTR_KEY("seccomp", KEY_SECCOMP, seccomp),
+	CTR_KEY("rlimit_nofile", KEY_RLIMIT_COUNT, rlimit_nofile),
+	CTR_KEY("rlimit_nproc", KEY_RLIMIT_COUNT, rlimit_nproc),
+	CTR_KEY("rlimit_core", KEY_RLIMIT_SIZE, rlimit_core),
 };
 
-#define MAX_KEYS 24 /* per-section table of "line where key was set" */
+#define MAX_KEYS 32 /* per-section table of "line where key was set" */
 static_assert(ELEMENTSOF(supd_keys) <= MAX_KEYS, "MAX_KEYS");
 static_assert(ELEMENTSOF(container_keys) <= MAX_KEYS, "MAX_KEYS");
 
@@ -454,6 +476,21 @@ static bool cgroup_relative_is_valid(const char *v)
 	return true;
 }
 
+/* seccomp = default | no, and the booleans as synonyms (yes = default). */
+static int set_seccomp(struct parser *p, const char *key, const char *value, enum seccomp_policy *field)
+{
+	bool on;
+	if (parse_bool(value, &on, NULL) == 0) {
+		*field = on ? SECCOMP_POLICY_DEFAULT : SECCOMP_POLICY_NONE;
+		return 0;
+	}
+	if (strcmp(value, "default") == 0) {
+		*field = SECCOMP_POLICY_DEFAULT;
+		return 0;
+	}
+	return key_error(p, p->lineno, key, "invalid value '%s' (expected default, yes or no)", echo(p, value));
+}
+
 static int set_value(struct parser *p, const struct key_def *def, void *base, const char *value)
 {
 	void *field = (char *)base + def->offset;
@@ -550,6 +587,20 @@ static int set_value(struct parser *p, const struct key_def *def, void *base, co
 		r = parse_bool(value, field, &why);
 		kind = "boolean";
 		break;
+	case KEY_CAPS:
+		r = caps_parse(value, field, &why);
+		kind = "capability list";
+		break;
+	case KEY_SECCOMP:
+		return set_seccomp(p, key, value, field);
+	case KEY_RLIMIT_COUNT:
+	case KEY_RLIMIT_SIZE: {
+		struct config_rlimit *rl = field;
+		r = parse_rlimit(value, def->type == KEY_RLIMIT_SIZE, &rl->soft, &rl->hard, &why);
+		rl->set = r == 0;
+		kind = "limit";
+		break;
+	}
 	}
 	if (r < 0)
 		return key_error(p, p->lineno, key, "invalid %s '%s': %s", kind, echo(p, value), why);
@@ -611,6 +662,9 @@ static void container_init(struct container_config *c, const char *name, const c
 		.stop_timeout_ms = 10 * 1000,
 		.autostart = true,
 		.readonly_rootfs = false,
+		.capabilities = caps_default(),
+		.no_new_privs = true,
+		.seccomp = SECCOMP_POLICY_DEFAULT,
 	};
 }
 
@@ -1166,6 +1220,11 @@ static bool strv_equal(char *const *a, char *const *b)
 	return !*a && !*b;
 }
 
+static bool rlimit_equal(const struct config_rlimit *a, const struct config_rlimit *b)
+{
+	return a->set == b->set && (!a->set || (a->soft == b->soft && a->hard == b->hard));
+}
+
 bool container_config_equal(const struct container_config *a, const struct container_config *b)
 {
 	return streq_null(a->name, b->name) &&
@@ -1193,5 +1252,12 @@ bool container_config_equal(const struct container_config *a, const struct conta
 	       a->stop_signal == b->stop_signal &&
 	       a->stop_timeout_ms == b->stop_timeout_ms &&
 	       a->autostart == b->autostart &&
-	       a->readonly_rootfs == b->readonly_rootfs;
+	       a->readonly_rootfs == b->readonly_rootfs &&
+	       a->capabilities == b->capabilities &&
+	       a->keep_capabilities == b->keep_capabilities &&
+	       a->no_new_privs == b->no_new_privs &&
+	       a->seccomp == b->seccomp &&
+	       rlimit_equal(&a->rlimit_nofile, &b->rlimit_nofile) &&
+	       rlimit_equal(&a->rlimit_nproc, &b->rlimit_nproc) &&
+	       rlimit_equal(&a->rlimit_core, &b->rlimit_core);
 }

@@ -7,15 +7,25 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "caps.h"
 #include "err.h"
 
 enum restart_policy { RESTART_NO, RESTART_ON_FAILURE, RESTART_ALWAYS, _RESTART_POLICY_MAX };
 enum oom_policy { OOM_POLICY_KILL, OOM_POLICY_CONTINUE, _OOM_POLICY_MAX };
 enum network_mode { NETWORK_NONE, NETWORK_HOST, _NETWORK_MODE_MAX };
+/* seccomp = default: the filter of seccomp_filter.h; none: no filter. */
+enum seccomp_policy { SECCOMP_POLICY_DEFAULT, SECCOMP_POLICY_NONE, _SECCOMP_POLICY_MAX };
 
 const char *restart_policy_to_string(enum restart_policy p);
 const char *oom_policy_to_string(enum oom_policy p);
 const char *network_mode_to_string(enum network_mode m);
+const char *seccomp_policy_to_string(enum seccomp_policy p);
+
+/* One rlimit_* key; not set: the limit supd itself has is inherited. */
+struct config_rlimit {
+	bool set;
+	uint64_t soft, hard; /* RLIMIT_VALUE_UNLIMITED (parse.h) = RLIM_INFINITY */
+};
 
 struct container_config {
 	char *name;
@@ -45,6 +55,11 @@ struct container_config {
 	uint64_t stop_timeout_ms;
 	bool autostart;
 	bool readonly_rootfs;
+	cap_mask_t capabilities;  /* bounding set; also effective/permitted for uid 0 */
+	bool keep_capabilities;   /* non-root user: keep capabilities as ambient caps */
+	bool no_new_privs;        /* PR_SET_NO_NEW_PRIVS before execve; default yes */
+	enum seccomp_policy seccomp; /* default SECCOMP_POLICY_DEFAULT */
+	struct config_rlimit rlimit_nofile, rlimit_nproc, rlimit_core; /* core in bytes */
 };
 
 struct supd_settings {

@@ -436,6 +436,9 @@ static int daemon_open(struct supd *d, const char *config_path, struct sup_err *
 	d->devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (d->devnull_fd < 0)
 		return sup_err_set(err, -errno, "/dev/null: %s", strerror(errno));
+	/* Built even when no container wants it yet: a reload may turn it on. */
+	if ((r = seccomp_program_build(&d->seccomp, err)) < 0)
+		return sup_err_prefix(err, "seccomp filter");
 
 	d->logbuf = xmalloc(sizeof(*d->logbuf));
 	ctable_init(&d->table);
@@ -511,6 +514,7 @@ static void daemon_close(struct supd *d)
 	free(d->old_configs);
 	free(d->logbuf);
 	fd_close(d->devnull_fd);
+	seccomp_program_free(d->seccomp);
 	cgroup_close(d->cgroups);
 	store_close(d->store);
 	config_free(d->config);

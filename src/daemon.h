@@ -10,6 +10,7 @@
 #include "config.h"
 #include "ctable.h"
 #include "logpipe.h"
+#include "seccomp_filter.h"
 
 struct store;
 struct ctl;
@@ -52,6 +53,7 @@ struct supd {
 	struct sup_config **old_configs; /* replaced by reloads, still used by stopping containers */
 	int n_old_configs;
 	int devnull_fd;
+	struct seccomp_program *seccomp; /* seccomp = default's filter, built once at start-up */
 	struct logpipe_buffer *logbuf;
 	bool shutting_down;
 	bool reexec_pending; /* daemon-reexec or SIGUSR2: at the end of this loop turn */

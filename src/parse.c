@@ -495,3 +495,59 @@ bool container_name_is_valid(const char *name)
 	}
 	return true;
 }
+
+/* One side of an rlimit value: "unlimited", a count, or (is_size) a size. */
+static int parse_rlimit_value(const char *s, bool is_size, uint64_t *ret, const char **why)
+{
+	const char *p = s;
+	int r;
+
+	if (strcasecmp(s, "unlimited") == 0 || strcasecmp(s, "infinity") == 0) {
+		*ret = RLIMIT_VALUE_UNLIMITED;
+		return 0;
+	}
+	if (is_size)
+		r = parse_size(s, ret, why);
+	else {
+		r = parse_digits(&p, ret);
+		if (r == -ERANGE)
+			return fail(why, "too large", -ERANGE);
+		if (r < 0 || *p)
+			return fail(why, "expected a number or 'unlimited'", -EINVAL);
+	}
+	if (r == 0 && *ret == RLIMIT_VALUE_UNLIMITED)
+		return fail(why, "too large (write 'unlimited')", -ERANGE);
+	return r;
+}
+
+int parse_rlimit(const char *s, bool is_size, uint64_t *ret_soft, uint64_t *ret_hard, const char **why)
+{
+	char soft_text[64];
+	const char *colon;
+	uint64_t soft, hard;
+	int r;
+
+	if (!s || !*s)
+		return fail(why, "empty value", -EINVAL);
+	colon = strchr(s, ':');
+	if (!colon) {
+		r = parse_rlimit_value(s, is_size, &soft, why);
+		if (r < 0)
+			return r;
+		*ret_soft = *ret_hard = soft;
+		return 0;
+	}
+	if ((size_t)(colon - s) >= sizeof(soft_text))
+		return fail(why, "soft limit too long", -EINVAL);
+	snprintf(soft_text, sizeof(soft_text), "%.*s", (int)(colon - s), s);
+	if (!soft_text[0] || !colon[1])
+		return fail(why, "expected SOFT:HARD with both limits", -EINVAL);
+	if ((r = parse_rlimit_value(soft_text, is_size, &soft, why)) < 0 ||
+	    (r = parse_rlimit_value(colon + 1, is_size, &hard, why)) < 0)
+		return r;
+	if (soft > hard)
+		return fail(why, "soft limit above the hard limit", -EINVAL);
+	*ret_soft = soft;
+	*ret_hard = hard;
+	return 0;
+}

@@ -36,5 +36,11 @@ int parse_user(const char *s, uint32_t *ret_uid, uint32_t *ret_gid, const char *
  * block (free(argv) frees everything) in *ret_argv. Empty command -> -EINVAL. */
 int parse_command(const char *s, char ***ret_argv, const char **why);
 
+/* rlimit_* values: "N" (soft = hard), "SOFT:HARD", each side a number or
+ * "unlimited" (RLIMIT_VALUE_UNLIMITED); with is_size a side takes a size
+ * ("64M") as parse_size(). A soft limit above the hard one is -EINVAL. */
+#define RLIMIT_VALUE_UNLIMITED UINT64_MAX
+int parse_rlimit(const char *s, bool is_size, uint64_t *ret_soft, uint64_t *ret_hard, const char **why);
+
 /* Container names: [A-Za-z0-9][A-Za-z0-9_.-]{0,62} */
 bool container_name_is_valid(const char *name);

@@ -115,6 +115,55 @@ static int bind_host_files(void)
 	return 0;
 }
 
+/* Kernel interfaces a container has no business reading (host memory,
+ * keys, timers and scheduler state of every process, firmware tables) are
+ * covered: files with the container's /dev/null, directories with an empty
+ * read-only tmpfs. The list follows Docker's defaults; a path this kernel
+ * does not have is skipped. */
+static const char *const masked_paths[] = {
+	"proc/acpi", "proc/asound", "proc/kcore", "proc/keys", "proc/latency_stats",
+	"proc/timer_list", "proc/timer_stats", "proc/sched_debug", "proc/scsi", "sys/firmware",
+	"sys/devices/virtual/powercap",
+};
+
+/* Host-wide knobs in /proc that stay readable but not writable. */
+static const char *const readonly_paths[] = {
+	"proc/bus", "proc/fs", "proc/irq", "proc/sys", "proc/sysrq-trigger",
+};
+
+static int mask_path(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (S_ISDIR(st.st_mode))
+		return mount_fs("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=555");
+	return mount_fs("dev/null", path, NULL, MS_BIND, NULL);
+}
+
+static int readonly_path(const char *path)
+{
+	if (access(path, F_OK) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	int r = mount_fs(path, path, NULL, MS_BIND | MS_REC, NULL);
+	if (r < 0)
+		return r;
+	return mount_fs(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+}
+
+/* After /proc, /dev (its null is the mask) and /sys are in place. */
+static int mask_kernel_paths(void)
+{
+	int r;
+	for (size_t i = 0; i < ELEMENTSOF(masked_paths); i++)
+		if ((r = mask_path(masked_paths[i])) < 0)
+			return r;
+	for (size_t i = 0; i < ELEMENTSOF(readonly_paths); i++)
+		if ((r = readonly_path(readonly_paths[i])) < 0)
+			return r;
+	return 0;
+}
+
 static int pivot_into_cwd(enum child_step *ret_step)
 {
 	*ret_step = CHILD_STEP_PIVOT_ROOT;
@@ -155,6 +204,9 @@ int rootfs_setup(const struct container_config *cfg, enum child_step *ret_step)
 		if ((r = bind_host_files()) < 0)
 			return r;
 	}
+	*ret_step = CHILD_STEP_MASK_PATHS;
+	if ((r = mask_kernel_paths()) < 0)
+		return r;
 	if ((r = pivot_into_cwd(ret_step)) < 0)
 		return r;
 	if (cfg->readonly_rootfs) {

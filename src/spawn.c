@@ -110,6 +110,7 @@ int spawn_clone(const struct spawn_request *req, struct spawn_child *ret, struct
 	struct child_args a = {
 		.cfg = cfg,
 		.envp = req->envp,
+		.seccomp = req->seccomp,
 		.sync_fd = sync_pipe[0],
 		.err_fd = err_pipe[1],
 		.stdin_fd = req->stdin_fd,

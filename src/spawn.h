@@ -13,10 +13,12 @@
 
 #include "config.h"
 #include "err.h"
+#include "seccomp_filter.h"
 
 struct spawn_request {
 	const struct container_config *cfg;
 	char *const *envp;  /* full environment for the command */
+	const struct seccomp_program *seccomp; /* filter for the child, or NULL */
 	int stdin_fd;       /* /dev/null */
 	int stdout_fd;      /* write ends of the log pipes; the caller closes them after clone */
 	int stderr_fd;

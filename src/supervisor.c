@@ -446,6 +446,7 @@ static int sv_prepare(struct container *c, bool alt, struct sv_prepared *ret, ch
 	struct spawn_request req = {
 		.cfg = c->cfg,
 		.envp = c->envp,
+		.seccomp = c->cfg->seccomp == SECCOMP_POLICY_DEFAULT ? d->seccomp : NULL,
 		.stdin_fd = d->devnull_fd,
 		.stdout_fd = out[1],
 		.stderr_fd = errp[1],

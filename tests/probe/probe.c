@@ -19,6 +19,23 @@
  *   forks N           fork N children that sleep; print "forked=K failed=F"
  *   spin S            burn CPU for S seconds
  *
+ * Attacks for the lock-down tests; each prints one line "try-X ARGS -> ok"
+ * or "try-X ARGS -> ENAME" (the errno's name) and never undoes anything
+ * harmful, because none of them can do harm when it succeeds:
+ *   try-mount TYPE DIR  mount a fresh TYPE filesystem (proc, sysfs, tmpfs) on DIR
+ *                       (an existing directory; unmounted again)
+ *   try-module          init_module() of a zeroed image (never a valid module)
+ *   try-mknod PATH      create /dev/null's device node at PATH (removed again)
+ *   try-capset          raise CAP_SYS_ADMIN in the effective and permitted sets
+ *   try-kill PID        SIGKILL to PID
+ *   try-open PATH       open PATH and read from it
+ *   try-write PATH TEXT open PATH for writing and write TEXT
+ *   try-unshare         unshare(CLONE_NEWUSER): a user namespace, all caps inside
+ *   try-keyctl          look up the session keyring (not namespaced)
+ *   caps                print CapInh CapPrm CapEff CapBnd CapAmb NoNewPrivs
+ *                       Seccomp from /proc/self/status as "status:Key=Value"
+ *   rlimits             print "rlimit:nofile=SOFT:HARD", nproc, core
+ *
  * Output is flushed after each action so the log file shows it at once. */
 #include <dirent.h>
 #include <errno.h>
@@ -26,7 +43,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -230,6 +254,116 @@ static void sleep_seconds(double s)
 		;
 }
 
+/* "try-X ARGS -> ok" or "-> ENAME" for the outcome r (0 or -1 with errno). */
+static void outcome(const char *what, int r)
+{
+	if (r == 0)
+		printf("%s -> ok\n", what);
+	else
+		printf("%s -> %s\n", what, strerrorname_np(errno) ? strerrorname_np(errno) : "E?");
+}
+
+static void try_mount(const char *type, const char *dir)
+{
+	char what[256];
+	snprintf(what, sizeof(what), "try-mount %s %s", type, dir);
+	int r = mount(type, dir, type, 0, NULL);
+	int saved = errno;
+	if (r == 0)
+		umount2(dir, MNT_DETACH);
+	errno = saved;
+	outcome(what, r);
+}
+
+static void try_module(void)
+{
+	static char image[64]; /* zeros: no ELF header, never loads */
+	outcome("try-module", (int)syscall(SYS_init_module, image, sizeof(image), ""));
+}
+
+static void try_mknod(const char *path)
+{
+	char what[256];
+	snprintf(what, sizeof(what), "try-mknod %s", path);
+	int r = mknod(path, S_IFCHR | 0600, makedev(1, 3));
+	int saved = errno;
+	if (r == 0)
+		unlink(path);
+	errno = saved;
+	outcome(what, r);
+}
+
+static void try_capset(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+	if (syscall(SYS_capget, &hdr, data) < 0) {
+		outcome("try-capset (capget)", -1);
+		return;
+	}
+	data[0].effective |= 1u << CAP_SYS_ADMIN;
+	data[0].permitted |= 1u << CAP_SYS_ADMIN;
+	outcome("try-capset", (int)syscall(SYS_capset, &hdr, data));
+}
+
+/* Open path and read from it (text NULL) or write text to it. A read
+ * that gets 0 bytes prints "ok" (empty, or masked with /dev/null), one that
+ * gets data "ok bytes>0". */
+static void try_io(const char *path, const char *text)
+{
+	char what[256], buf[64];
+	snprintf(what, sizeof(what), "%s %s", text ? "try-write" : "try-open", path);
+	int fd = open(path, (text ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+	if (fd < 0) {
+		outcome(what, -1);
+		return;
+	}
+	ssize_t n = text ? write(fd, text, strlen(text)) : read(fd, buf, sizeof(buf));
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	if (!text && n > 0)
+		printf("%s -> ok bytes>0\n", what);
+	else
+		outcome(what, n < 0 ? -1 : 0);
+}
+
+static void print_status(void)
+{
+	static const char *const keys[] = { "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs", "Seccomp" };
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	while (f && fgets(line, sizeof(line), f)) {
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			size_t n = strlen(keys[i]);
+			if (!strncmp(line, keys[i], n) && line[n] == ':') {
+				char *v = line + n + 1;
+				while (*v == ' ' || *v == '\t')
+					v++;
+				printf("status:%s=%s", keys[i], v);
+			}
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
+static void print_rlimit(const char *name, int resource)
+{
+	struct rlimit rl;
+	if (getrlimit(resource, &rl) < 0)
+		return;
+	printf("rlimit:%s=", name);
+	if (rl.rlim_cur == RLIM_INFINITY)
+		printf("unlimited:");
+	else
+		printf("%llu:", (unsigned long long)rl.rlim_cur);
+	if (rl.rlim_max == RLIM_INFINITY)
+		printf("unlimited\n");
+	else
+		printf("%llu\n", (unsigned long long)rl.rlim_max);
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -267,7 +401,36 @@ int main(int argc, char **argv)
 			forks(atol(argv[++i]));
 		else if (!strcmp(a, "spin") && arg)
 			spin(atof(argv[++i]));
-		else if (!strcmp(a, "stderr") && arg)
+		else if (!strcmp(a, "try-mount") && i + 2 < argc) {
+			try_mount(argv[i + 1], argv[i + 2]);
+			i += 2;
+		} else if (!strcmp(a, "try-module"))
+			try_module();
+		else if (!strcmp(a, "try-mknod") && arg)
+			try_mknod(argv[++i]);
+		else if (!strcmp(a, "try-capset"))
+			try_capset();
+		else if (!strcmp(a, "try-kill") && arg) {
+			char what[64];
+			int pid = atoi(argv[++i]);
+			snprintf(what, sizeof(what), "try-kill %d", pid);
+			outcome(what, kill(pid, SIGKILL));
+		} else if (!strcmp(a, "try-open") && arg)
+			try_io(argv[++i], NULL);
+		else if (!strcmp(a, "try-write") && i + 2 < argc) {
+			try_io(argv[i + 1], argv[i + 2]);
+			i += 2;
+		} else if (!strcmp(a, "try-unshare"))
+			outcome("try-unshare", unshare(CLONE_NEWUSER));
+		else if (!strcmp(a, "try-keyctl"))
+			outcome("try-keyctl", syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3 /* session */, 0) < 0 ? -1 : 0);
+		else if (!strcmp(a, "caps"))
+			print_status();
+		else if (!strcmp(a, "rlimits")) {
+			print_rlimit("nofile", RLIMIT_NOFILE);
+			print_rlimit("nproc", RLIMIT_NPROC);
+			print_rlimit("core", RLIMIT_CORE);
+		} else if (!strcmp(a, "stderr") && arg)
 			fprintf(stderr, "%s\n", argv[++i]);
 		else {
 			fprintf(stderr, "probe: bad action '%s'\n", a);

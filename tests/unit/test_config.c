@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "parse.h"
 
 struct fixture {
 	char dir[256];         /* the temp dir */
@@ -438,6 +439,13 @@ static void test_defaults(void **state)
 	assert_int_equal(web->stop_timeout_ms, 10000);
 	assert_true(web->autostart);
 	assert_false(web->readonly_rootfs);
+	assert_int_equal(web->capabilities, caps_default());
+	assert_false(web->keep_capabilities);
+	assert_true(web->no_new_privs);
+	assert_int_equal(web->seccomp, SECCOMP_POLICY_DEFAULT);
+	assert_false(web->rlimit_nofile.set);
+	assert_false(web->rlimit_nproc.set);
+	assert_false(web->rlimit_core.set);
 	config_free(c);
 
 	/* derived paths follow state_dir and run_dir */
@@ -633,6 +641,13 @@ static void test_equal(void **state)
 	DIFFERS(stop_timeout_ms, 1);
 	DIFFERS(autostart, true);
 	DIFFERS(readonly_rootfs, false);
+	DIFFERS(capabilities, 0);
+	DIFFERS(keep_capabilities, true);
+	DIFFERS(no_new_privs, false);
+	DIFFERS(seccomp, SECCOMP_POLICY_NONE);
+	DIFFERS(rlimit_nofile, ((struct config_rlimit){ true, 1, 2 }));
+	DIFFERS(rlimit_nproc, ((struct config_rlimit){ true, 1, 2 }));
+	DIFFERS(rlimit_core, ((struct config_rlimit){ true, 1, 2 }));
 #undef DIFFERS
 	/* ... but not where it was defined */
 	copy = *wa;
@@ -642,6 +657,53 @@ static void test_equal(void **state)
 
 	config_free(a);
 	config_free(b);
+}
+
+static void test_lockdown_keys(void **state)
+{
+	struct fixture *f = *state;
+	struct sup_config *c;
+	const struct container_config *web;
+
+	write_file(f, "supd.conf",
+		   WEB "capabilities = -ALL +NET_BIND_SERVICE, CAP_KILL\nkeep_capabilities = yes\n"
+		       "no_new_privs = no\nseccomp = no\nrlimit_nofile = 1024:4096\nrlimit_nproc = unlimited\n"
+		       "rlimit_core = 0\n");
+	c = load_ok(f, "supd.conf");
+	web = config_find(c, "web");
+	assert_int_equal(web->capabilities, CAP_MASK(10) | CAP_MASK(5)); /* NET_BIND_SERVICE, KILL */
+	assert_true(web->keep_capabilities);
+	assert_false(web->no_new_privs);
+	assert_int_equal(web->seccomp, SECCOMP_POLICY_NONE);
+	assert_true(web->rlimit_nofile.set);
+	assert_int_equal(web->rlimit_nofile.soft, 1024);
+	assert_int_equal(web->rlimit_nofile.hard, 4096);
+	assert_true(web->rlimit_nproc.set);
+	assert_int_equal(web->rlimit_nproc.soft, RLIMIT_VALUE_UNLIMITED);
+	assert_true(web->rlimit_core.set);
+	assert_int_equal(web->rlimit_core.hard, 0);
+	config_free(c);
+
+	write_file(f, "supd.conf", WEB "seccomp = default\n");
+	c = load_ok(f, "supd.conf");
+	assert_int_equal(config_find(c, "web")->seccomp, SECCOMP_POLICY_DEFAULT);
+	config_free(c);
+	write_file(f, "supd.conf", WEB "seccomp = yes\nrlimit_core = 64M\n");
+	c = load_ok(f, "supd.conf");
+	assert_int_equal(config_find(c, "web")->seccomp, SECCOMP_POLICY_DEFAULT);
+	assert_int_equal(config_find(c, "web")->rlimit_core.soft, 64 << 20);
+	config_free(c);
+
+	expect_error(f, WEB "capabilities = +NET_ADMN\n", 4, "[container:web] key 'capabilities'",
+		     "invalid capability list '+NET_ADMN': unknown capability 'NET_ADMN'");
+	expect_error(f, WEB "\ncapabilities = CHOWN +\n", 5, "key 'capabilities'", "expected a capability name");
+	expect_error(f, WEB "seccomp = strict\n", 4, "key 'seccomp'", "expected default, yes or no");
+	expect_error(f, WEB "no_new_privs = maybe\n", 4, "key 'no_new_privs'", "invalid boolean");
+	expect_error(f, WEB "rlimit_nofile = 10:5\n", 4, "key 'rlimit_nofile'",
+		     "invalid limit '10:5': soft limit above the hard limit");
+	expect_error(f, WEB "rlimit_nproc = 1K\n", 4, "key 'rlimit_nproc'", "expected a number or 'unlimited'");
+	expect_error(f, WEB "rlimit_core = 1Q\n", 4, "key 'rlimit_core'", "unknown unit 'Q'");
+	expect_error(f, WEB "rlimit_core = 1\nrlimit_core = 2\n", 5, "key 'rlimit_core'", "set twice");
 }
 
 static void test_to_string(void **state)
@@ -658,6 +720,9 @@ static void test_to_string(void **state)
 	assert_string_equal(network_mode_to_string(NETWORK_NONE), "none");
 	assert_string_equal(network_mode_to_string(NETWORK_HOST), "host");
 	assert_null(network_mode_to_string(_NETWORK_MODE_MAX));
+	assert_string_equal(seccomp_policy_to_string(SECCOMP_POLICY_DEFAULT), "default");
+	assert_string_equal(seccomp_policy_to_string(SECCOMP_POLICY_NONE), "no");
+	assert_null(seccomp_policy_to_string(_SECCOMP_POLICY_MAX));
 	assert_null(config_free(NULL));
 	assert_null(config_find(NULL, "x"));
 }
@@ -1128,6 +1193,7 @@ int main(void)
 		T(test_syntax_variants),
 		T(test_long_lines),
 		T(test_equal),
+		T(test_lockdown_keys),
 		T(test_to_string),
 		T(test_error_format),
 		T(test_error_unknown),
