@@ -48,6 +48,7 @@ static const char *const child_step_names[] = {
 	[CHILD_STEP_SETUID] = "setuid",
 	[CHILD_STEP_WORKDIR] = "workdir",
 	[CHILD_STEP_EXECVE] = "execve",
+	[CHILD_STEP_EXEC_INIT] = "exec-init",
 };
 static_assert(ELEMENTSOF(child_step_names) == _CHILD_STEP_MAX, "child_step_names");
 
@@ -74,8 +75,10 @@ static int cmp_int(const void *x, const void *y)
  * until our own execve. */
 static int close_foreign_fds(const struct child_args *a)
 {
-	int keep[5 + CHILD_MAX_ATTACH_FDS] = { a->sync_fd, a->err_fd, a->stdin_fd, a->stdout_fd, a->stderr_fd };
+	int keep[6 + CHILD_MAX_ATTACH_FDS] = { a->sync_fd, a->err_fd, a->stdin_fd, a->stdout_fd, a->stderr_fd };
 	size_t n_keep = 5;
+	if (a->init_fd >= 0)
+		keep[n_keep++] = a->init_fd;
 	for (int i = 0; i < a->n_attach_fds; i++)
 		keep[n_keep++] = a->attach_fds[i];
 	qsort(keep, n_keep, sizeof(int), cmp_int);
@@ -248,6 +251,15 @@ _Noreturn void child_main(const struct child_args *a)
 		goto fail;
 	step = CHILD_STEP_WORKDIR;
 	if (chdir(cfg->workdir ? cfg->workdir : "/") < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if (a->init_fd >= 0) {
+		/* From the descriptor supd opened on the host: the rootfs needs
+		 * no copy, and a static binary needs no loader from it. The
+		 * init searches the container's PATH for the command. */
+		step = CHILD_STEP_EXEC_INIT;
+		syscall(SYS_execveat, a->init_fd, "", a->init_argv, a->envp, AT_EMPTY_PATH);
 		r = -errno;
 		goto fail;
 	}

@@ -36,6 +36,7 @@ enum child_step {
 	CHILD_STEP_SETUID,
 	CHILD_STEP_WORKDIR,
 	CHILD_STEP_EXECVE,
+	CHILD_STEP_EXEC_INIT,
 	_CHILD_STEP_MAX
 };
 
@@ -65,6 +66,8 @@ struct child_args {
 	 * waits for an RCU grace period) off supd's loop. */
 	int attach_fds[CHILD_MAX_ATTACH_FDS];
 	int n_attach_fds;
+	int init_fd;              /* sup-init to exec instead of the command, or -1 */
+	char *const *init_argv;   /* "sup-init -- argv...", when init_fd >= 0 */
 };
 
 /* Never returns. */

@@ -118,6 +118,7 @@ static const struct key_def supd_keys[] = {
 	SUPD_KEY("log_keep", KEY_U32, log_keep),
 	SUPD_KEY("events_keep", KEY_DURATION, events_keep_ms),
 	SUPD_KEY("metrics_file", KEY_PATH, metrics_file),
+	SUPD_KEY("init_path", KEY_PATH, init_path),
 	{ "include", KEY_INCLUDE, 0, true },
 };
 
@@ -142,6 +143,7 @@ static const struct key_def container_keys[] = {
 	CTR_KEY("stop_timeout", KEY_DURATION, stop_timeout_ms),
 	CTR_KEY("autostart", KEY_BOOL, autostart),
 	CTR_KEY("readonly_rootfs", KEY_BOOL, readonly_rootfs),
+	CTR_KEY("init", KEY_BOOL, init),
 };
 
 #define MAX_KEYS 24 /* per-section table of "line where key was set" */
@@ -1109,6 +1111,7 @@ struct sup_config *config_free(struct sup_config *c)
 	free(c->supd.log_dir);
 	free(c->supd.cgroup_parent);
 	free(c->supd.metrics_file);
+	free(c->supd.init_path);
 	free(c->supd.db_path);
 	free(c->supd.socket_path);
 	for (int i = 0; i < c->n_containers; i++)
@@ -1168,5 +1171,6 @@ bool container_config_equal(const struct container_config *a, const struct conta
 	       a->stop_signal == b->stop_signal &&
 	       a->stop_timeout_ms == b->stop_timeout_ms &&
 	       a->autostart == b->autostart &&
-	       a->readonly_rootfs == b->readonly_rootfs;
+	       a->readonly_rootfs == b->readonly_rootfs &&
+	       a->init == b->init;
 }

@@ -45,6 +45,7 @@ struct container_config {
 	uint64_t stop_timeout_ms;
 	bool autostart;
 	bool readonly_rootfs;
+	bool init;              /* sup-init runs as PID 1 and the command as its child */
 };
 
 struct supd_settings {
@@ -58,6 +59,7 @@ struct supd_settings {
 	uint32_t log_keep;     /* rotated logs kept per container (<name>.log.1 ...); default 5 */
 	char *metrics_file;    /* Prometheus text file, rewritten on change; NULL = none */
 	uint64_t events_keep_ms; /* events older than this are pruned from the database; 0 = keep forever; default 30 days */
+	char *init_path;       /* sup-init for init = yes; NULL = found relative to supd's binary */
 };
 
 struct sup_config {

@@ -38,6 +38,7 @@ struct supd {
 	struct sup_config **old_configs; /* replaced by reloads, still used by stopping containers */
 	int n_old_configs;
 	int devnull_fd;
+	int init_fd; /* sup-init for init = yes containers; -1 until one first needs it */
 	struct logpipe_buffer *logbuf;
 	bool shutting_down;
 };
@@ -61,6 +62,10 @@ void daemon_container_settled(struct supd *d, struct container *c);
  * unchanged ones alone. A bad config changes nothing: -errno with err set.
  * summary gets one line saying what changed. */
 int daemon_reload(struct supd *d, char *summary, size_t size, struct sup_err *err);
+
+/* The descriptor of sup-init (see init_binary.h), opened on first use and
+ * kept for supd's lifetime. fd (owned by d) or -errno with err set. */
+int daemon_init_fd(struct supd *d, struct sup_err *err);
 
 /* Next pseudo-random number (restart jitter; not for secrets). */
 uint32_t daemon_random(struct supd *d);

@@ -96,11 +96,28 @@ char **spawn_build_env(const struct container_config *cfg)
 	return envp;
 }
 
+/* "sup-init -- COMMAND ARGS...": what the child executes with init = yes.
+ * Built here because the child must not allocate; one allocation. */
+static char **build_init_argv(char *const *argv)
+{
+	size_t n = 0;
+	while (argv[n])
+		n++;
+	char **v = xmalloc((n + 3) * sizeof(char *));
+	v[0] = (char *)"sup-init";
+	v[1] = (char *)"--";
+	for (size_t i = 0; i <= n; i++)
+		v[i + 2] = argv[i];
+	return v;
+}
+
 int spawn_clone(const struct spawn_request *req, struct spawn_child *ret, struct sup_err *err)
 {
 	const struct container_config *cfg = req->cfg;
 	int sync_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
 	int pidfd = -1, r;
+	/* The child gets its own copy of this memory at clone time. */
+	_cleanup_free_ char **init_argv = req->init_fd >= 0 ? build_init_argv(cfg->argv) : NULL;
 
 	if (pipe2(sync_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0) {
 		r = sup_err_set(err, -errno, "pipe: %s", strerror(errno));
@@ -115,6 +132,8 @@ int spawn_clone(const struct spawn_request *req, struct spawn_child *ret, struct
 		.stdin_fd = req->stdin_fd,
 		.stdout_fd = req->stdout_fd,
 		.stderr_fd = req->stderr_fd,
+		.init_fd = req->init_fd,
+		.init_argv = init_argv,
 	};
 	uint64_t flags = CLONE_PIDFD | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_CLEAR_SIGHAND;
 	if (cfg->network == NETWORK_NONE)

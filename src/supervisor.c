@@ -420,6 +420,12 @@ static int sv_prepare(struct container *c, bool alt, struct sv_prepared *ret, ch
 		.pids_max = c->cfg->pids_max,
 		.oom_group = c->cfg->oom_policy == OOM_POLICY_KILL,
 	};
+	int init_fd = -1;
+	if (c->cfg->init && (init_fd = daemon_init_fd(d, &err)) < 0) {
+		r = init_fd;
+		snprintf(reason, size, "init: %s", err.msg);
+		goto fail;
+	}
 	if ((r = ops->create(d->cgroups, group_name(c, alt, name, sizeof(name)), &lim, &cg, &err)) < 0) {
 		snprintf(reason, size, "%s", err.msg);
 		goto fail;
@@ -444,6 +450,7 @@ static int sv_prepare(struct container *c, bool alt, struct sv_prepared *ret, ch
 		.cgroup_fd = ops->clone_fd(cg),
 		.attach_fds = attach,
 		.n_attach_fds = n_attach,
+		.init_fd = init_fd,
 	};
 	if ((r = spawn_clone(&req, &ret->child, &err)) < 0) {
 		snprintf(reason, size, "%s", err.msg);

@@ -254,6 +254,7 @@ static const char full_main[] =
 	"cgroup_parent = /sup.slice\n"
 	"db = @DIR@/db/sup.db\n"
 	"socket = @DIR@/s.sock\n"
+	"init_path = @DIR@/bin/sup-init\n"
 	"include = c.d/*.conf\n"
 	"include = @DIR@/more/*.conf\n"
 	"include = nowhere/*.conf   ; matches nothing: fine\n"
@@ -289,6 +290,7 @@ static const char full_a[] =
 	"stop_timeout = 1m30s\n"
 	"autostart = no\n"
 	"readonly_rootfs = yes\n"
+	"init = yes\n"
 	"\n"
 	"[container:api]\n"
 	"rootfs=@ROOTFS@\n"
@@ -324,6 +326,8 @@ static void test_full_config(void **state)
 	assert_string_equal(c->supd.db_path, path);
 	path_of(f, "s.sock", path, sizeof(path));
 	assert_string_equal(c->supd.socket_path, path);
+	path_of(f, "bin/sup-init", path, sizeof(path));
+	assert_string_equal(c->supd.init_path, path);
 
 	/* sorted by name, whatever the order of definition */
 	assert_int_equal(c->n_containers, 4);
@@ -370,10 +374,12 @@ static void test_full_config(void **state)
 	assert_int_equal(web->stop_timeout_ms, 90000);
 	assert_false(web->autostart);
 	assert_true(web->readonly_rootfs);
+	assert_true(web->init);
 
 	api = config_find(c, "api");
 	assert_non_null(api);
-	assert_int_equal(api->line, 26);
+	assert_int_equal(api->line, 27);
+	assert_false(api->init);
 	assert_string_equal(api->argv[0], "/bin/api");
 	assert_string_equal(api->argv[1], "--port=8080");
 	assert_true(api->has_user);
@@ -389,7 +395,7 @@ static void test_full_config(void **state)
 	assert_non_null(zeta);
 	path_of(f, "supd.conf", path, sizeof(path));
 	assert_string_equal(zeta->file, path);
-	assert_int_equal(zeta->line, 16);
+	assert_int_equal(zeta->line, 17);
 
 	assert_null(config_find(c, "nope"));
 	assert_null(config_find(c, ""));
@@ -410,6 +416,7 @@ static void test_defaults(void **state)
 	assert_string_equal(c->supd.cgroup_parent, "auto");
 	assert_string_equal(c->supd.db_path, "/var/lib/sup/sup.db");
 	assert_string_equal(c->supd.socket_path, "/run/sup/supd.sock");
+	assert_null(c->supd.init_path);
 
 	assert_int_equal(c->n_containers, 1);
 	web = config_find(c, "web");
@@ -438,6 +445,7 @@ static void test_defaults(void **state)
 	assert_int_equal(web->stop_timeout_ms, 10000);
 	assert_true(web->autostart);
 	assert_false(web->readonly_rootfs);
+	assert_false(web->init);
 	config_free(c);
 
 	/* derived paths follow state_dir and run_dir */
@@ -633,6 +641,7 @@ static void test_equal(void **state)
 	DIFFERS(stop_timeout_ms, 1);
 	DIFFERS(autostart, true);
 	DIFFERS(readonly_rootfs, false);
+	DIFFERS(init, false);
 #undef DIFFERS
 	/* ... but not where it was defined */
 	copy = *wa;
@@ -722,6 +731,8 @@ static void test_error_values(void **state)
 		{ "stop_signal = 0", "key 'stop_signal'", "invalid signal '0'" },
 		{ "autostart = maybe", "key 'autostart'", "invalid boolean 'maybe'" },
 		{ "readonly_rootfs = 2", "key 'readonly_rootfs'", "invalid boolean '2'" },
+		{ "init = tini", "key 'init'", "invalid boolean 'tini'" },
+		{ "init_path = /x", "key 'init_path'", "unknown key (it belongs in [supd])" },
 		{ "restart = sometimes", "key 'restart'", "invalid value 'sometimes' (expected no, on-failure or always)" },
 		{ "restart = On-Failure", "key 'restart'", "invalid value 'On-Failure'" },
 		{ "network = bridge", "key 'network'", "invalid value 'bridge' (expected none or host)" },
@@ -878,6 +889,7 @@ static void test_error_supd(void **state)
 	expect_error(f, "[supd]\nlog_dir = ./log\n", 2, "key 'log_dir'", "not an absolute path");
 	expect_error(f, "[supd]\ndb = sup.db\n", 2, "key 'db'", "not an absolute path");
 	expect_error(f, "[supd]\nsocket = s.sock\n", 2, "key 'socket'", "not an absolute path");
+	expect_error(f, "[supd]\ninit_path = sup-init\n", 2, "key 'init_path'", "not an absolute path");
 	expect_error(f, "[supd]\ncgroup_parent = ../escape\n", 2, "key 'cgroup_parent'",
 		     "'../escape' is neither 'auto', an absolute cgroup path, nor a group");
 	expect_error(f, "[supd]\ncgroup_parent = a//b\n", 2, "key 'cgroup_parent'", "neither 'auto'");
