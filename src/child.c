@@ -34,6 +34,8 @@ static const char *const child_step_names[] = {
 	[CHILD_STEP_STDIO] = "stdio",
 	[CHILD_STEP_MOUNT_PRIVATE] = "mount-private",
 	[CHILD_STEP_ROOTFS_BIND] = "rootfs-bind",
+	[CHILD_STEP_MOUNT_POINTS] = "mount-points",
+	[CHILD_STEP_USERNS_FS_IDS] = "userns-fs-ids",
 	[CHILD_STEP_PROC] = "mount-proc",
 	[CHILD_STEP_DEV] = "mount-dev",
 	[CHILD_STEP_SYS] = "mount-sys",
@@ -149,18 +151,24 @@ static int loopback_up(void)
 	return r;
 }
 
+/* With userns, even root inside must be set explicitly: until now the
+ * child kept supd's ids (host root, which the namespace does not map, so
+ * that setup could work on a rootfs owned by host root); setuid(0) in the
+ * namespace makes it uid_map's outside id. */
 static int set_credentials(const struct container_config *cfg, enum child_step *ret_step)
 {
-	if (!cfg->has_user)
+	if (!cfg->has_user && !cfg->userns)
 		return 0;
+	uid_t uid = cfg->has_user ? cfg->uid : 0;
+	gid_t gid = cfg->has_user ? cfg->gid : 0;
 	*ret_step = CHILD_STEP_SETGROUPS;
 	if (setgroups(0, NULL) < 0)
 		return -errno;
 	*ret_step = CHILD_STEP_SETGID;
-	if (setresgid(cfg->gid, cfg->gid, cfg->gid) < 0)
+	if (setresgid(gid, gid, gid) < 0)
 		return -errno;
 	*ret_step = CHILD_STEP_SETUID;
-	if (setresuid(cfg->uid, cfg->uid, cfg->uid) < 0)
+	if (setresuid(uid, uid, uid) < 0)
 		return -errno;
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "parse.h"
 
 enum restart_policy { RESTART_NO, RESTART_ON_FAILURE, RESTART_ALWAYS, _RESTART_POLICY_MAX };
 enum oom_policy { OOM_POLICY_KILL, OOM_POLICY_CONTINUE, _OOM_POLICY_MAX };
@@ -46,6 +47,9 @@ struct container_config {
 	bool autostart;
 	bool readonly_rootfs;
 	bool init;              /* sup-init runs as PID 1 and the command as its child */
+	bool userns;            /* own user namespace with the maps below */
+	struct id_map uid_map;  /* with userns: default 0 100000 65536; else all 0 */
+	struct id_map gid_map;
 };
 
 struct supd_settings {
