@@ -694,8 +694,11 @@ static void sv_enter_ended(struct container *c, const struct pidwatch_exit *ex)
 		sv_account_oom(c, run);
 	/* OOM-killed only when the counter rose during this run and the main
 	 * process died of SIGKILL: a graceful exit after a child's OOM kill is
-	 * not an OOM death (KERNEL-NOTES pitfall 4). */
-	bool oom_killed = run->oom_kills > 0 && ex->signal == SIGKILL;
+	 * not an OOM death (KERNEL-NOTES pitfall 4). With init = yes the exit
+	 * is sup-init's, which reports the command's death by SIGKILL as
+	 * 128 + 9 (unless our own SIGKILL reached sup-init first). */
+	bool died_of_sigkill = ex->signal == SIGKILL || (c->cfg->init && !ex->signal && ex->code == 128 + SIGKILL);
+	bool oom_killed = run->oom_kills > 0 && died_of_sigkill;
 	format_exit(ex, how, sizeof(how));
 	if (run->has_failure) {
 		format_failure(run, c->cfg, reason, sizeof(reason));

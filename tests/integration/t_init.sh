@@ -64,6 +64,21 @@ command = /bin/sh -c "kill -9 \\\$\\\$"
 init = yes
 restart = no
 
+[container:oom]
+rootfs = $ROOTFS
+command = /bin/probe echo start eat 256 sleep 60
+init = yes
+memory_max = 16M
+restart = no
+
+[container:oom-continue]
+rootfs = $ROOTFS
+command = /bin/probe echo start eat 256 sleep 60
+init = yes
+memory_max = 16M
+oom_policy = continue
+restart = no
+
 [container:missing]
 rootfs = $ROOTFS
 command = /bin/no-such-command
@@ -124,6 +139,15 @@ wait_until 10 "missing ended" state_is missing exited
 check "a command that cannot be found exits 127" "exited(127)" "$(reason missing)"
 check_match "sup-init says why in the log" "sup-init: cannot run '/bin/no-such-command': No such file or directory" \
 	"$(log_text missing)"
+# The command's OOM death reaches supd as sup-init's exit 137 (with
+# oom_policy = continue always; with kill, when sup-init exits before supd's
+# SIGKILL reaches it): still an OOM kill.
+for c in oom oom-continue; do
+	wait_until 10 "$c ended" sh -c "[ \"\$(sqlite3 $DB \"SELECT ended_at IS NOT NULL FROM runs WHERE container='$c'\")\" = 1 ]"
+	check "with init, an OOM kill of the command is an OOM kill ($c)" oom-killed "$(q "SELECT state FROM containers WHERE name='$c'")"
+	check "with init, the run is marked OOM-killed ($c)" 1 "$(q "SELECT oom_killed FROM runs WHERE container='$c'")"
+done
+check_match "oom-continue: sup-init reported the command's SIGKILL" "^oom-killed \(exited\(137\)" "$(reason oom-continue)"
 
 # A sup-init that cannot be found fails the start, saying where it looked.
 stop_supd

@@ -80,6 +80,15 @@ network = host
 restart = no
 stop_timeout = 1s
 
+[container:uns-restart]
+rootfs = $RFS
+command = /bin/sh -c "exit 1"
+userns = yes
+restart = on-failure
+restart_delay = 20ms
+restart_delay_max = 20ms
+start_limit = 1000/60s
+
 [container:uns-oom]
 rootfs = $RFS
 command = /bin/probe echo start eat 256 sleep 60
@@ -143,4 +152,10 @@ wait_until 10 "uns-oom recorded as oom-killed" state_is uns-oom oom-killed
 check "uns-oom: the run is marked OOM-killed" 1 "$(q "SELECT oom_killed FROM runs WHERE container='uns-oom'")"
 check_match "uns-oom: ate less than its 16M limit" "^start$" "$(log_text uns-oom | head -1)"
 log_has uns-oom "ate 256" && fail "uns-oom ate 256 MiB despite memory_max = 16M" || pass "uns-oom was stopped by its limit"
+# Restarts, through the spare child parked ahead of time: its maps are
+# written when it is cloned, before it is released.
+runs() { [ "$(q "SELECT count(*) FROM runs WHERE container='uns-restart' AND ended_at IS NOT NULL")" -ge "$1" ]; }
+wait_until 10 "uns-restart ran 6 times" runs 6
+check "every restart with userns ran the command" "exited(1)" \
+	"$(q "SELECT DISTINCT reason FROM runs WHERE container='uns-restart' AND ended_at IS NOT NULL")"
 finish
