@@ -24,6 +24,14 @@ readonly_rootfs = yes
 restart = no
 stop_timeout = 1s
 
+[container:init-user]
+rootfs = $ROOTFS
+command = /bin/probe report sleep 60
+init = yes
+user = 1000:1000
+restart = no
+stop_timeout = 1s
+
 [container:sh-no]
 rootfs = $ROOTFS
 command = /bin/sh -c "echo ready; sleep 1000"
@@ -107,6 +115,12 @@ check "sup-init runs the command with its arguments" "sup-init -- /bin/probe rep
 check_match "PID 1 runs from a sealed copy, not the host's file" "^/memfd:sup-init" "$(readlink /proc/$pid/exe)"
 check_match "supctl status shows init is on" "^Init: +yes" "$(ctl status reap-yes)"
 check_match "supctl status shows init is off" "^Init: +no" "$(ctl status reap-no)"
+
+wait_until 10 "init-user report" log_has init-user report-done
+check "with init and user, the command runs as the user" "1000 1000" \
+	"$(log_text init-user | sed -n 's/^uid=//p') $(log_text init-user | sed -n 's/^gid=//p')"
+upid=$(q "SELECT pid FROM containers WHERE name='init-user'")
+check "with init and user, sup-init runs as the user too" 1000 "$(awk '/^Uid:/ {print $2}' /proc/$upid/status)"
 
 wait_until 10 "sh-no ready" log_has sh-no ready
 wait_until 10 "sh-yes ready" log_has sh-yes ready
