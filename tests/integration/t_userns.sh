@@ -63,6 +63,16 @@ gid_map = 0 300000 1000
 restart = no
 stop_timeout = 1s
 
+[container:uns-one]
+rootfs = $RFS
+command = /bin/sh /check.sh
+userns = yes
+uid_map = 1000 400000 1
+gid_map = 1000 400000 1
+user = 1000:1000
+restart = no
+stop_timeout = 1s
+
 [container:uns-init]
 rootfs = $RFS
 command = /bin/probe report sleep 60
@@ -97,7 +107,7 @@ memory_max = 16M
 restart = no
 EOF
 start_supd
-for c in uns plain uns-user user uns-map; do
+for c in uns plain uns-user user uns-map uns-one; do
 	wait_until 10 "$c ready" log_has $c ready
 done
 wait_until 10 "uns-init report" log_has uns-init report-done
@@ -129,6 +139,10 @@ check "user without userns cannot read the 0600 file" denied "$(val user read)"
 check "uid_map as configured" "0 200000 1000" "$(val uns-map uid_map)"
 check "gid_map as configured" "0 300000 1000" "$(val uns-map gid_map)"
 check "custom maps on the host" "200000:300000" "$(host_ids uns-map)"
+check "a map of one id, without root inside" "1000:1000 1000 400000 1" \
+	"$(val uns-one uid):$(val uns-one gid) $(val uns-one uid_map)"
+check "a map of one id: on the host" "400000:400000" "$(host_ids uns-one)"
+check "a map of one id: /dev/null works" ok "$(val uns-one devnull)"
 
 check "userns + init: the command is root inside" 0 "$(val uns-init uid)"
 check "userns + init: the command is PID 2 under sup-init" "2 1" "$(val uns-init pid) $(val uns-init ppid)"
