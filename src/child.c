@@ -36,6 +36,8 @@ static const char *const child_step_names[] = {
 	[CHILD_STEP_STDIO] = "stdio",
 	[CHILD_STEP_MOUNT_PRIVATE] = "mount-private",
 	[CHILD_STEP_ROOTFS_BIND] = "rootfs-bind",
+	[CHILD_STEP_MOUNT_POINTS] = "mount-points",
+	[CHILD_STEP_USERNS_FS_IDS] = "userns-fs-ids",
 	[CHILD_STEP_PROC] = "mount-proc",
 	[CHILD_STEP_DEV] = "mount-dev",
 	[CHILD_STEP_SYS] = "mount-sys",
@@ -57,6 +59,7 @@ static const char *const child_step_names[] = {
 	[CHILD_STEP_CAPS] = "capabilities",
 	[CHILD_STEP_WORKDIR] = "workdir",
 	[CHILD_STEP_EXECVE] = "execve",
+	[CHILD_STEP_EXEC_INIT] = "exec-init",
 };
 static_assert(ELEMENTSOF(child_step_names) == _CHILD_STEP_MAX, "child_step_names");
 
@@ -83,8 +86,10 @@ static int cmp_int(const void *x, const void *y)
  * until our own execve. */
 static int close_foreign_fds(const struct child_args *a)
 {
-	int keep[5 + CHILD_MAX_ATTACH_FDS] = { a->sync_fd, a->err_fd, a->stdin_fd, a->stdout_fd, a->stderr_fd };
+	int keep[6 + CHILD_MAX_ATTACH_FDS] = { a->sync_fd, a->err_fd, a->stdin_fd, a->stdout_fd, a->stderr_fd };
 	size_t n_keep = 5;
+	if (a->init_fd >= 0)
+		keep[n_keep++] = a->init_fd;
 	for (int i = 0; i < a->n_attach_fds; i++)
 		keep[n_keep++] = a->attach_fds[i];
 	qsort(keep, n_keep, sizeof(int), cmp_int);
@@ -160,9 +165,13 @@ static bool runs_as_root(const struct container_config *cfg)
 	return !cfg->has_user || cfg->uid == 0;
 }
 
+/* With userns, even root inside must be set explicitly: until now the
+ * child kept supd's ids (host root, which the namespace does not map, so
+ * that setup could work on a rootfs owned by host root); setuid(0) in the
+ * namespace makes it uid_map's outside id. */
 static int set_credentials(const struct container_config *cfg, enum child_step *ret_step)
 {
-	if (!cfg->has_user)
+	if (!cfg->has_user && !cfg->userns)
 		return 0;
 	if (!runs_as_root(cfg) && cfg->keep_capabilities) {
 		/* Otherwise setresuid() away from 0 empties the permitted set. */
@@ -170,14 +179,16 @@ static int set_credentials(const struct container_config *cfg, enum child_step *
 		if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 			return -errno;
 	}
+	uid_t uid = cfg->has_user ? cfg->uid : 0;
+	gid_t gid = cfg->has_user ? cfg->gid : 0;
 	*ret_step = CHILD_STEP_SETGROUPS;
 	if (setgroups(0, NULL) < 0)
 		return -errno;
 	*ret_step = CHILD_STEP_SETGID;
-	if (setresgid(cfg->gid, cfg->gid, cfg->gid) < 0)
+	if (setresgid(gid, gid, gid) < 0)
 		return -errno;
 	*ret_step = CHILD_STEP_SETUID;
-	if (setresuid(cfg->uid, cfg->uid, cfg->uid) < 0)
+	if (setresuid(uid, uid, uid) < 0)
 		return -errno;
 	return 0;
 }
@@ -296,6 +307,15 @@ _Noreturn void child_main(const struct child_args *a)
 		goto fail;
 	step = CHILD_STEP_WORKDIR;
 	if (chdir(cfg->workdir ? cfg->workdir : "/") < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if (a->init_fd >= 0) {
+		/* From the descriptor supd opened on the host: the rootfs needs
+		 * no copy, and a static binary needs no loader from it. The
+		 * init searches the container's PATH for the command. */
+		step = CHILD_STEP_EXEC_INIT;
+		syscall(SYS_execveat, a->init_fd, "", a->init_argv, a->envp, AT_EMPTY_PATH);
 		r = -errno;
 		goto fail;
 	}

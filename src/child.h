@@ -23,6 +23,8 @@ enum child_step {
 	CHILD_STEP_STDIO,
 	CHILD_STEP_MOUNT_PRIVATE,
 	CHILD_STEP_ROOTFS_BIND,
+	CHILD_STEP_MOUNT_POINTS,
+	CHILD_STEP_USERNS_FS_IDS,
 	CHILD_STEP_PROC,
 	CHILD_STEP_DEV,
 	CHILD_STEP_SYS,
@@ -44,6 +46,7 @@ enum child_step {
 	CHILD_STEP_CAPS,
 	CHILD_STEP_WORKDIR,
 	CHILD_STEP_EXECVE,
+	CHILD_STEP_EXEC_INIT,
 	_CHILD_STEP_MAX
 };
 
@@ -74,6 +77,8 @@ struct child_args {
 	 * waits for an RCU grace period) off supd's loop. */
 	int attach_fds[CHILD_MAX_ATTACH_FDS];
 	int n_attach_fds;
+	int init_fd;              /* sup-init to exec instead of the command, or -1 */
+	char *const *init_argv;   /* "sup-init -- argv...", when init_fd >= 0 */
 };
 
 /* Never returns. */

@@ -112,6 +112,7 @@ enum key_type {
 	KEY_SECCOMP,       /* enum seccomp_policy */
 	KEY_RLIMIT_COUNT,  /* struct config_rlimit, counts */
 	KEY_RLIMIT_SIZE,   /* struct config_rlimit, bytes */
+	KEY_ID_MAP,        /* struct id_map */
 };
 
 struct key_def {
@@ -136,6 +137,7 @@ static const struct key_def supd_keys[] = {
 	SUPD_KEY("events_keep", KEY_DURATION, events_keep_ms),
 	SUPD_KEY("metrics_file", KEY_PATH, metrics_file),
 	SUPD_KEY("control_group", KEY_GROUP, control_group),
+	SUPD_KEY("init_path", KEY_PATH, init_path),
 	{ "include", KEY_INCLUDE, 0, true },
 };
 
@@ -167,6 +169,10 @@ static const struct key_def container_keys[] = {
 	CTR_KEY("rlimit_nofile", KEY_RLIMIT_COUNT, rlimit_nofile),
 	CTR_KEY("rlimit_nproc", KEY_RLIMIT_COUNT, rlimit_nproc),
 	CTR_KEY("rlimit_core", KEY_RLIMIT_SIZE, rlimit_core),
+	CTR_KEY("init", KEY_BOOL, init),
+	CTR_KEY("userns", KEY_BOOL, userns),
+	CTR_KEY("uid_map", KEY_ID_MAP, uid_map),
+	CTR_KEY("gid_map", KEY_ID_MAP, gid_map),
 };
 
 #define MAX_KEYS 32 /* per-section table of "line where key was set" */
@@ -601,6 +607,17 @@ static int set_value(struct parser *p, const struct key_def *def, void *base, co
 		kind = "limit";
 		break;
 	}
+	case KEY_ID_MAP: {
+		struct id_map *m = field;
+		r = parse_id_map(value, m, &why);
+		kind = "ID map";
+		if (r == 0 && m->outside == 0)
+			return key_error(p, p->lineno, key,
+					 "'%s' maps the host's root (outside id 0) into the container; map an "
+					 "unprivileged range such as 0 100000 65536",
+					 echo(p, value));
+		break;
+	}
 	}
 	if (r < 0)
 		return key_error(p, p->lineno, key, "invalid %s '%s': %s", kind, echo(p, value), why);
@@ -675,11 +692,54 @@ static int container_key_line(const struct parser *p, const char *key)
 	return p->ctr_key_line[def - container_keys];
 }
 
+#define USERNS_DEFAULT_MAP { .inside = 0, .outside = 100000, .count = 65536 }
+
+/* One id map against the id the command runs as inside (uid or gid). */
+static int check_id_map(struct parser *p, const struct container_config *c, const char *map_key,
+			const struct id_map *m, const char *what, uint32_t id)
+{
+	int line = container_key_line(p, map_key);
+	if (id_map_has_inside(m, id))
+		return 0;
+	if (c->has_user)
+		return key_error(p, container_key_line(p, "user"), "user",
+				 "%s %" PRIu32 " is not mapped by %s (%" PRIu32 " %" PRIu32 " %" PRIu32 ")", what, id,
+				 map_key, m->inside, m->outside, m->count);
+	return key_error(p, line, map_key,
+			 "does not map %s 0, which the command runs as without 'user' (INSIDE must start at 0, or set "
+			 "'user')", what);
+}
+
+/* uid_map and gid_map only mean something with userns = yes, which gives
+ * them their defaults; the ids the command runs as must be mapped (the
+ * kernel would refuse setuid to an unmapped id). */
+static int check_userns(struct parser *p, struct container_config *c)
+{
+	static const struct id_map default_map = USERNS_DEFAULT_MAP;
+	int uid_line = container_key_line(p, "uid_map"), gid_line = container_key_line(p, "gid_map");
+	int r;
+
+	if (!c->userns) {
+		if (uid_line || gid_line)
+			return key_error(p, uid_line ? uid_line : gid_line, uid_line ? "uid_map" : "gid_map",
+					 "takes effect only with 'userns = yes'");
+		return 0;
+	}
+	if (!uid_line)
+		c->uid_map = default_map;
+	if (!gid_line)
+		c->gid_map = default_map;
+	if ((r = check_id_map(p, c, "uid_map", &c->uid_map, "uid", c->has_user ? c->uid : 0)) < 0)
+		return r;
+	return check_id_map(p, c, "gid_map", &c->gid_map, "gid", c->has_user ? c->gid : 0);
+}
+
 /* Check what needs the whole section and move the container into cfg. */
 static int end_container(struct parser *p)
 {
 	struct container_config *c = &p->cur;
 	struct sup_config *cfg = p->cfg;
+	int r;
 
 	if (!c->rootfs)
 		return section_error(p, p->section_line, "missing required key 'rootfs'");
@@ -695,6 +755,8 @@ static int end_container(struct parser *p)
 				 "%" PRIu64 "ms is longer than restart_delay_max (%" PRIu64 "ms)", c->restart_delay_ms,
 				 c->restart_delay_max_ms);
 	}
+	if ((r = check_userns(p, c)) < 0)
+		return r;
 	if (!c->hostname)
 		c->hostname = xstrdup(c->name);
 
@@ -1188,6 +1250,7 @@ struct sup_config *config_free(struct sup_config *c)
 	free(c->supd.cgroup_parent);
 	free(c->supd.metrics_file);
 	free(c->supd.control_group);
+	free(c->supd.init_path);
 	free(c->supd.db_path);
 	free(c->supd.socket_path);
 	for (int i = 0; i < c->n_containers; i++)
@@ -1203,6 +1266,11 @@ const struct container_config *config_find(const struct sup_config *c, const cha
 	if (!c || !name || c->n_containers == 0)
 		return NULL;
 	return bsearch(&key, c->containers, (size_t)c->n_containers, sizeof(*c->containers), container_cmp);
+}
+
+static bool id_map_equal(const struct id_map *a, const struct id_map *b)
+{
+	return a->inside == b->inside && a->outside == b->outside && a->count == b->count;
 }
 
 static bool streq_null(const char *a, const char *b)
@@ -1259,5 +1327,9 @@ bool container_config_equal(const struct container_config *a, const struct conta
 	       a->seccomp == b->seccomp &&
 	       rlimit_equal(&a->rlimit_nofile, &b->rlimit_nofile) &&
 	       rlimit_equal(&a->rlimit_nproc, &b->rlimit_nproc) &&
-	       rlimit_equal(&a->rlimit_core, &b->rlimit_core);
+	       rlimit_equal(&a->rlimit_core, &b->rlimit_core) &&
+	       a->init == b->init &&
+	       a->userns == b->userns &&
+	       id_map_equal(&a->uid_map, &b->uid_map) &&
+	       id_map_equal(&a->gid_map, &b->gid_map);
 }

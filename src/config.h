@@ -9,6 +9,7 @@
 
 #include "caps.h"
 #include "err.h"
+#include "parse.h"
 
 enum restart_policy { RESTART_NO, RESTART_ON_FAILURE, RESTART_ALWAYS, _RESTART_POLICY_MAX };
 enum oom_policy { OOM_POLICY_KILL, OOM_POLICY_CONTINUE, _OOM_POLICY_MAX };
@@ -60,6 +61,10 @@ struct container_config {
 	bool no_new_privs;        /* PR_SET_NO_NEW_PRIVS before execve; default yes */
 	enum seccomp_policy seccomp; /* default SECCOMP_POLICY_DEFAULT */
 	struct config_rlimit rlimit_nofile, rlimit_nproc, rlimit_core; /* core in bytes */
+	bool init;              /* sup-init runs as PID 1 and the command as its child */
+	bool userns;            /* own user namespace with the maps below */
+	struct id_map uid_map;  /* with userns: default 0 100000 65536; else all 0 */
+	struct id_map gid_map;
 };
 
 struct supd_settings {
@@ -75,6 +80,7 @@ struct supd_settings {
 	uint64_t events_keep_ms; /* events older than this are pruned from the database; 0 = keep forever; default 30 days */
 	char *control_group;   /* group allowed on the control socket, as written; NULL = root only */
 	uint32_t control_gid;  /* its gid, looked up when the config is read */
+	char *init_path;       /* sup-init for init = yes; NULL = found relative to supd's binary */
 };
 
 struct sup_config {

@@ -16,6 +16,7 @@
 #include "daemon.h"
 #include "reload.h"
 #include "fd.h"
+#include "init_binary.h"
 #include "keeper.h"
 #include "log.h"
 #include "metrics.h"
@@ -46,6 +47,15 @@ struct container *daemon_find(struct supd *d, const char *name)
 {
 	struct ctable_link *l = ctable_find_name(&d->table, name);
 	return l ? (struct container *)l : NULL; /* link is the first member */
+}
+
+int daemon_init_fd(struct supd *d, struct sup_err *err)
+{
+	/* A failure is not kept: the next start tries again (the admin may
+	 * have installed it meanwhile). */
+	if (d->init_fd < 0)
+		d->init_fd = init_binary_open(d->config->supd.init_path, err);
+	return d->init_fd;
 }
 
 static int mkdir_p(const char *path, mode_t mode)
@@ -515,6 +525,8 @@ static void daemon_close(struct supd *d)
 	free(d->logbuf);
 	fd_close(d->devnull_fd);
 	seccomp_program_free(d->seccomp);
+	if (d->init_fd >= 0)
+		fd_close(d->init_fd);
 	cgroup_close(d->cgroups);
 	store_close(d->store);
 	config_free(d->config);
@@ -523,7 +535,7 @@ static void daemon_close(struct supd *d)
 int daemon_run(const char *config_path, char **argv)
 {
 	daemon_argv = argv;
-	struct supd d = { .devnull_fd = -1 };
+	struct supd d = { .devnull_fd = -1, .init_fd = -1 };
 	struct sup_err err = { 0 };
 	int status = 0;
 

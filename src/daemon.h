@@ -54,6 +54,7 @@ struct supd {
 	int n_old_configs;
 	int devnull_fd;
 	struct seccomp_program *seccomp; /* seccomp = default's filter, built once at start-up */
+	int init_fd; /* sup-init for init = yes containers; -1 until one first needs it */
 	struct logpipe_buffer *logbuf;
 	bool shutting_down;
 	bool reexec_pending; /* daemon-reexec or SIGUSR2: at the end of this loop turn */
@@ -83,6 +84,9 @@ int daemon_reload(struct supd *d, char *summary, size_t size, struct sup_err *er
 /* The run ended: the keeper may let go of its fds once the end is
  * committed (before, a crash would still need them to learn the exit). */
 void daemon_keeper_drop(struct supd *d, pid_t pid, uint64_t starttime);
+/* The descriptor of sup-init (see init_binary.h), opened on first use and
+ * kept for supd's lifetime. fd (owned by d) or -errno with err set. */
+int daemon_init_fd(struct supd *d, struct sup_err *err);
 
 /* Next pseudo-random number (restart jitter; not for secrets). */
 uint32_t daemon_random(struct supd *d);

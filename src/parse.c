@@ -367,6 +367,42 @@ static bool is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\n';
 }
 
+int parse_id_map(const char *s, struct id_map *ret, const char **why)
+{
+	static const char *const range_error[] = { "INSIDE out of range", "OUTSIDE out of range", "COUNT out of range" };
+	static const char *const expected = "expected three numbers: INSIDE OUTSIDE COUNT";
+	uint32_t v[3];
+	const char *p = s;
+
+	for (size_t i = 0; i < ELEMENTSOF(v); i++) {
+		while (is_blank(*p))
+			p++;
+		int r = parse_id(&p, &v[i]);
+		if (r == -ERANGE)
+			return fail(why, range_error[i], -ERANGE);
+		if (r < 0 || (*p && !is_blank(*p)))
+			return fail(why, expected, -EINVAL);
+	}
+	while (is_blank(*p))
+		p++;
+	if (*p)
+		return fail(why, expected, -EINVAL);
+	if (v[2] == 0)
+		return fail(why, "COUNT must be at least 1", -EINVAL);
+	/* The last id of each range must still be a valid id (< 4294967295). */
+	if ((uint64_t)v[0] + v[2] > UINT32_MAX)
+		return fail(why, "the inside range goes past 4294967294", -ERANGE);
+	if ((uint64_t)v[1] + v[2] > UINT32_MAX)
+		return fail(why, "the outside range goes past 4294967294", -ERANGE);
+	*ret = (struct id_map){ .inside = v[0], .outside = v[1], .count = v[2] };
+	return 0;
+}
+
+bool id_map_has_inside(const struct id_map *m, uint32_t id)
+{
+	return m->count > 0 && id >= m->inside && (uint64_t)id < (uint64_t)m->inside + m->count;
+}
+
 /* Unquote s into buf as consecutive NUL-terminated words. Removing quotes
  * and backslashes never makes a word longer, and each word's NUL takes the
  * place of the blank after it (or of the string's NUL for the last word),

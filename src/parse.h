@@ -30,6 +30,22 @@ int parse_start_limit(const char *s, uint32_t *ret_burst, uint64_t *ret_window_m
 /* "uid" or "uid:gid" (numeric). gid defaults to uid. */
 int parse_user(const char *s, uint32_t *ret_uid, uint32_t *ret_gid, const char **why);
 
+/* One range of a user namespace's uid or gid map: count ids from inside
+ * (in the container) are outside, outside+1, ... on the host. */
+struct id_map {
+	uint32_t inside;
+	uint32_t outside;
+	uint32_t count;
+};
+
+/* "INSIDE OUTSIDE COUNT", as a line of /proc/PID/uid_map: three numbers
+ * separated by blanks, COUNT at least 1, neither range reaching 4294967295
+ * (which is (uid_t)-1, no id). */
+int parse_id_map(const char *s, struct id_map *ret, const char **why);
+
+/* true when id lies in the inside range of m. */
+bool id_map_has_inside(const struct id_map *m, uint32_t id);
+
 /* Split a command line with POSIX-shell-like quoting (single quotes,
  * double quotes with \" \\ \$ \` escapes, backslash outside quotes); no
  * expansion, no shell run. Returns a NULL-terminated argv allocated as one

@@ -96,11 +96,51 @@ char **spawn_build_env(const struct container_config *cfg)
 	return envp;
 }
 
+static int write_id_map(pid_t pid, const char *file, const struct id_map *m, struct sup_err *err)
+{
+	char path[64], line[64];
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	snprintf(line, sizeof(line), "%u %u %u\n", m->inside, m->outside, m->count);
+	int r = fd_write_file_at(AT_FDCWD, path, line);
+	if (r < 0)
+		return sup_err_set(err, r, "writing %s: %s", path, strerror(-r));
+	return 0;
+}
+
+/* The child's user namespace starts without ids: until these are written
+ * it may not setuid to anything. Written by supd, which holds CAP_SETUID
+ * and CAP_SETGID over the parent namespace, so the kernel accepts any
+ * range and does not require "deny" in /proc/PID/setgroups first (that is
+ * only for unprivileged writers of gid_map): the child can still drop its
+ * supplementary groups. Done before the child is released. */
+static int write_id_maps(pid_t pid, const struct container_config *cfg, struct sup_err *err)
+{
+	int r = write_id_map(pid, "uid_map", &cfg->uid_map, err);
+	return r < 0 ? r : write_id_map(pid, "gid_map", &cfg->gid_map, err);
+}
+
+/* "sup-init -- COMMAND ARGS...": what the child executes with init = yes.
+ * Built here because the child must not allocate; one allocation. */
+static char **build_init_argv(char *const *argv)
+{
+	size_t n = 0;
+	while (argv[n])
+		n++;
+	char **v = xmalloc((n + 3) * sizeof(char *));
+	v[0] = (char *)"sup-init";
+	v[1] = (char *)"--";
+	for (size_t i = 0; i <= n; i++)
+		v[i + 2] = argv[i];
+	return v;
+}
+
 int spawn_clone(const struct spawn_request *req, struct spawn_child *ret, struct sup_err *err)
 {
 	const struct container_config *cfg = req->cfg;
 	int sync_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
 	int pidfd = -1, r;
+	/* The child gets its own copy of this memory at clone time. */
+	_cleanup_free_ char **init_argv = req->init_fd >= 0 ? build_init_argv(cfg->argv) : NULL;
 
 	if (pipe2(sync_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0) {
 		r = sup_err_set(err, -errno, "pipe: %s", strerror(errno));
@@ -116,10 +156,16 @@ int spawn_clone(const struct spawn_request *req, struct spawn_child *ret, struct
 		.stdin_fd = req->stdin_fd,
 		.stdout_fd = req->stdout_fd,
 		.stderr_fd = req->stderr_fd,
+		.init_fd = req->init_fd,
+		.init_argv = init_argv,
 	};
 	uint64_t flags = CLONE_PIDFD | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_CLEAR_SIGHAND;
 	if (cfg->network == NETWORK_NONE)
 		flags |= CLONE_NEWNET;
+	/* Created first by the kernel, so it owns every other new namespace:
+	 * the child has its capabilities over them, and none over the host. */
+	if (cfg->userns)
+		flags |= CLONE_NEWUSER;
 	struct clone_args ca = {
 		.flags = flags,
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
@@ -183,6 +229,12 @@ int spawn_clone(const struct spawn_request *req, struct spawn_child *ret, struct
 		close(ret->err_fd);
 		close(ret->pidfd);
 		r = sup_err_set(err, r, "reading start time of pid %d: %s", ret->pid, strerror(-r));
+		goto out;
+	}
+	if (cfg->userns && (r = write_id_maps(ret->pid, cfg, err)) < 0) {
+		spawn_release(ret, 0);
+		close(ret->err_fd);
+		close(ret->pidfd);
 		goto out;
 	}
 	r = 0;

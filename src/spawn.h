@@ -25,6 +25,7 @@ struct spawn_request {
 	int cgroup_fd;      /* cgroup v2 directory for CLONE_INTO_CGROUP, or -1 */
 	const int *attach_fds; /* cgroup.procs per hierarchy: the child moves itself in */
 	int n_attach_fds;      /* when not cloned into cgroup_fd (v1, or an old kernel) */
+	int init_fd;        /* sup-init (init_binary_open) to exec as PID 1, or -1: the command is PID 1 */
 };
 
 struct spawn_child {

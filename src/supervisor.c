@@ -428,6 +428,12 @@ static int sv_prepare(struct container *c, bool alt, struct sv_prepared *ret, ch
 		.pids_max = c->cfg->pids_max,
 		.oom_group = c->cfg->oom_policy == OOM_POLICY_KILL,
 	};
+	int init_fd = -1;
+	if (c->cfg->init && (init_fd = daemon_init_fd(d, &err)) < 0) {
+		r = init_fd;
+		snprintf(reason, size, "init: %s", err.msg);
+		goto fail;
+	}
 	if ((r = ops->create(d->cgroups, group_name(c, alt, name, sizeof(name)), &lim, &cg, &err)) < 0) {
 		snprintf(reason, size, "%s", err.msg);
 		goto fail;
@@ -453,6 +459,7 @@ static int sv_prepare(struct container *c, bool alt, struct sv_prepared *ret, ch
 		.cgroup_fd = ops->clone_fd(cg),
 		.attach_fds = attach,
 		.n_attach_fds = n_attach,
+		.init_fd = init_fd,
 	};
 	if ((r = spawn_clone(&req, &ret->child, &err)) < 0) {
 		snprintf(reason, size, "%s", err.msg);
@@ -821,8 +828,11 @@ static void sv_enter_ended(struct container *c, const struct pidwatch_exit *ex)
 		sv_account_oom(c, run);
 	/* OOM-killed only when the counter rose during this run and the main
 	 * process died of SIGKILL: a graceful exit after a child's OOM kill is
-	 * not an OOM death (KERNEL-NOTES pitfall 4). */
-	bool oom_killed = run->oom_kills > 0 && (ex->signal == SIGKILL || ex->unknown);
+	 * not an OOM death (KERNEL-NOTES pitfall 4). With init = yes the exit
+	 * is sup-init's, which reports the command's death by SIGKILL as
+	 * 128 + 9 (unless our own SIGKILL reached sup-init first). */
+	bool died_of_sigkill = ex->signal == SIGKILL || (c->cfg->init && !ex->signal && ex->code == 128 + SIGKILL);
+	bool oom_killed = run->oom_kills > 0 && (died_of_sigkill || ex->unknown);
 	format_exit(ex, how, sizeof(how));
 	if (run->has_failure) {
 		format_failure(run, c->cfg, reason, sizeof(reason));

@@ -178,6 +178,16 @@ static void print_config_summary(const struct container_config *cfg)
 	printf("Command:    %s\n", cfg->command);
 	printf("Rootfs:     %s\n", cfg->rootfs);
 	printf("Network:    %s\n", network_mode_to_string(cfg->network));
+	printf("Init:       %s\n", cfg->init ? "yes (sup-init is PID 1, the command its child)" : "no (the command is PID 1)");
+	if (cfg->has_user)
+		printf("User:       %u:%u\n", cfg->uid, cfg->gid);
+	else
+		printf("User:       root\n");
+	if (cfg->userns)
+		printf("Userns:     yes, uid_map %u %u %u, gid_map %u %u %u\n", cfg->uid_map.inside, cfg->uid_map.outside,
+		       cfg->uid_map.count, cfg->gid_map.inside, cfg->gid_map.outside, cfg->gid_map.count);
+	else
+		printf("Userns:     no (root inside is root on the host)\n");
 	printf("Restart:    %s (delay %llu ms, max %llu ms, start_limit %u/%llu ms), oom_policy %s\n",
 	       restart_policy_to_string(cfg->restart), (unsigned long long)cfg->restart_delay_ms,
 	       (unsigned long long)cfg->restart_delay_max_ms, cfg->start_limit_burst,

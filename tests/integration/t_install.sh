@@ -58,6 +58,7 @@ installed() {
 }
 installed SUPD bin/supd
 installed SUPCTL bin/supctl
+installed SUPINIT sup/sup-init
 installed UNIT systemd/system/supd.service
 installed MAN_SUPD man8/supd.8
 installed MAN_SUPCTL man8/supctl.8
@@ -70,11 +71,27 @@ else
 	fail "a containers.d/*.conf is installed: its containers would run by default"
 fi
 n=$(find "$ROOT" -type f | wc -l)
-if [ "$n" = 8 ]; then
+if [ "$n" = 9 ]; then
 	pass "nothing else installed"
 else
-	fail "$n files installed, 8 expected: $(cd "$ROOT" && find . -type f | sort | tr '\n' ' ')"
+	fail "$n files installed, 9 expected: $(cd "$ROOT" && find . -type f | sort | tr '\n' ' ')"
 fi
+
+# supd finds sup-init by a path relative to its own directory, compiled in.
+rel=$(realpath --relative-to="$(dirname "$SUPD")" "$SUPINIT" 2>/dev/null || echo "?")
+if grep -aqF -- "$rel" "$SUPD" 2>/dev/null; then
+	pass "supd looks for sup-init at $rel from its own directory"
+else
+	fail "supd does not know sup-init's installed path $rel"
+fi
+if [ -x "$SUPINIT" ] && file -b "$SUPINIT" | grep -q 'statically linked'; then
+	pass "sup-init is a static executable"
+else
+	fail "sup-init is not a static executable: $(file -b "$SUPINIT" 2>&1)"
+fi
+st=0
+"$SUPINIT" /bin/sh -c 'exit 3' || st=$?
+if [ $st = 3 ]; then pass "sup-init passes on the command's exit status"; else fail "sup-init exited $st, want 3"; fi
 
 for b in "$SUPD" "$SUPCTL"; do
 	v=$("$b" --version 2>&1) || true

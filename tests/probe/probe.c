@@ -18,6 +18,10 @@
  *                     clock in microseconds): the OOM benchmark's clock
  *   forks N           fork N children that sleep; print "forked=K failed=F"
  *   spin S            burn CPU for S seconds
+ *   orphans N         fork a child that forks N children which exit at
+ *                     once, then exits itself: N dead orphans go to PID 1,
+ *                     which must reap them; prints "orphaned=N"
+ *   zombies           print "zombies=K", the processes in state Z in /proc
  *
  * Attacks for the lock-down tests; each prints one line "try-X ARGS -> ok"
  * or "try-X ARGS -> ENAME" (the errno's name) and never undoes anything
@@ -247,6 +251,48 @@ static void spin(double s)
 	printf("spun %.1f s\n", s);
 }
 
+static void orphans(long n)
+{
+	pid_t middle = fork();
+	if (middle == 0) {
+		for (long i = 0; i < n; i++)
+			if (fork() == 0)
+				_exit(0);
+		/* Not waited for: they are zombies of ours, and orphans of
+		 * PID 1 once we are gone. */
+		_exit(0);
+	}
+	if (middle > 0)
+		waitpid(middle, NULL, 0);
+	printf("orphaned=%ld\n", middle > 0 ? n : 0);
+}
+
+static void zombies(void)
+{
+	DIR *d = opendir("/proc");
+	long n = 0;
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		char path[300], buf[512];
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		size_t k = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[k] = 0;
+		/* the state follows the ")" that ends the command name */
+		char *p = strrchr(buf, ')');
+		if (p && p[1] == ' ' && p[2] == 'Z')
+			n++;
+	}
+	if (d)
+		closedir(d);
+	printf("zombies=%ld\n", n);
+}
+
 static void sleep_seconds(double s)
 {
 	struct timespec ts = { .tv_sec = (time_t)s, .tv_nsec = (long)((s - (double)(time_t)s) * 1e9) };
@@ -430,7 +476,11 @@ int main(int argc, char **argv)
 			print_rlimit("nofile", RLIMIT_NOFILE);
 			print_rlimit("nproc", RLIMIT_NPROC);
 			print_rlimit("core", RLIMIT_CORE);
-		} else if (!strcmp(a, "stderr") && arg)
+		} else if (!strcmp(a, "orphans") && arg)
+			orphans(atol(argv[++i]));
+		else if (!strcmp(a, "zombies"))
+			zombies();
+		else if (!strcmp(a, "stderr") && arg)
 			fprintf(stderr, "%s\n", argv[++i]);
 		else {
 			fprintf(stderr, "probe: bad action '%s'\n", a);

@@ -255,6 +255,7 @@ static const char full_main[] =
 	"cgroup_parent = /sup.slice\n"
 	"db = @DIR@/db/sup.db\n"
 	"socket = @DIR@/s.sock\n"
+	"init_path = @DIR@/bin/sup-init\n"
 	"include = c.d/*.conf\n"
 	"include = @DIR@/more/*.conf\n"
 	"include = nowhere/*.conf   ; matches nothing: fine\n"
@@ -290,6 +291,10 @@ static const char full_a[] =
 	"stop_timeout = 1m30s\n"
 	"autostart = no\n"
 	"readonly_rootfs = yes\n"
+	"init = yes\n"
+	"userns = yes\n"
+	"uid_map = 0 200000 65536\n"
+	"gid_map = 50 300000 51\n"
 	"\n"
 	"[container:api]\n"
 	"rootfs=@ROOTFS@\n"
@@ -325,6 +330,8 @@ static void test_full_config(void **state)
 	assert_string_equal(c->supd.db_path, path);
 	path_of(f, "s.sock", path, sizeof(path));
 	assert_string_equal(c->supd.socket_path, path);
+	path_of(f, "bin/sup-init", path, sizeof(path));
+	assert_string_equal(c->supd.init_path, path);
 
 	/* sorted by name, whatever the order of definition */
 	assert_int_equal(c->n_containers, 4);
@@ -371,10 +378,22 @@ static void test_full_config(void **state)
 	assert_int_equal(web->stop_timeout_ms, 90000);
 	assert_false(web->autostart);
 	assert_true(web->readonly_rootfs);
+	assert_true(web->init);
+	assert_true(web->userns);
+	assert_int_equal(web->uid_map.inside, 0);
+	assert_int_equal(web->uid_map.outside, 200000);
+	assert_int_equal(web->uid_map.count, 65536);
+	assert_int_equal(web->gid_map.inside, 50);
+	assert_int_equal(web->gid_map.outside, 300000);
+	assert_int_equal(web->gid_map.count, 51);
 
 	api = config_find(c, "api");
 	assert_non_null(api);
-	assert_int_equal(api->line, 26);
+	assert_int_equal(api->line, 30);
+	assert_false(api->init);
+	assert_false(api->userns);
+	assert_int_equal(api->uid_map.count, 0);
+	assert_int_equal(api->gid_map.count, 0);
 	assert_string_equal(api->argv[0], "/bin/api");
 	assert_string_equal(api->argv[1], "--port=8080");
 	assert_true(api->has_user);
@@ -390,7 +409,7 @@ static void test_full_config(void **state)
 	assert_non_null(zeta);
 	path_of(f, "supd.conf", path, sizeof(path));
 	assert_string_equal(zeta->file, path);
-	assert_int_equal(zeta->line, 16);
+	assert_int_equal(zeta->line, 17);
 
 	assert_null(config_find(c, "nope"));
 	assert_null(config_find(c, ""));
@@ -411,6 +430,7 @@ static void test_defaults(void **state)
 	assert_string_equal(c->supd.cgroup_parent, "auto");
 	assert_string_equal(c->supd.db_path, "/var/lib/sup/sup.db");
 	assert_string_equal(c->supd.socket_path, "/run/sup/supd.sock");
+	assert_null(c->supd.init_path);
 
 	assert_int_equal(c->n_containers, 1);
 	web = config_find(c, "web");
@@ -446,6 +466,28 @@ static void test_defaults(void **state)
 	assert_false(web->rlimit_nofile.set);
 	assert_false(web->rlimit_nproc.set);
 	assert_false(web->rlimit_core.set);
+	assert_false(web->init);
+	assert_false(web->userns);
+	assert_int_equal(web->uid_map.count, 0);
+	config_free(c);
+
+	/* userns = yes alone maps 0..65535 inside to 100000.. outside */
+	write_file(f, "supd.conf", WEB "userns = yes\n");
+	c = load_ok(f, "supd.conf");
+	web = config_find(c, "web");
+	assert_true(web->userns);
+	assert_int_equal(web->uid_map.inside, 0);
+	assert_int_equal(web->uid_map.outside, 100000);
+	assert_int_equal(web->uid_map.count, 65536);
+	assert_int_equal(web->gid_map.inside, 0);
+	assert_int_equal(web->gid_map.outside, 100000);
+	assert_int_equal(web->gid_map.count, 65536);
+	config_free(c);
+
+	/* a map without root inside is fine when user names a mapped id */
+	write_file(f, "supd.conf", WEB "userns = yes\nuid_map = 1000 200000 1\ngid_map = 100 300000 1\nuser = 1000:100\n");
+	c = load_ok(f, "supd.conf");
+	assert_int_equal(config_find(c, "web")->uid_map.inside, 1000);
 	config_free(c);
 
 	/* derived paths follow state_dir and run_dir */
@@ -648,6 +690,14 @@ static void test_equal(void **state)
 	DIFFERS(rlimit_nofile, ((struct config_rlimit){ true, 1, 2 }));
 	DIFFERS(rlimit_nproc, ((struct config_rlimit){ true, 1, 2 }));
 	DIFFERS(rlimit_core, ((struct config_rlimit){ true, 1, 2 }));
+	DIFFERS(init, false);
+	DIFFERS(userns, false);
+	DIFFERS(uid_map.inside, 1);
+	DIFFERS(uid_map.outside, 1);
+	DIFFERS(uid_map.count, 1);
+	DIFFERS(gid_map.inside, 1);
+	DIFFERS(gid_map.outside, 1);
+	DIFFERS(gid_map.count, 1);
 #undef DIFFERS
 	/* ... but not where it was defined */
 	copy = *wa;
@@ -787,6 +837,19 @@ static void test_error_values(void **state)
 		{ "stop_signal = 0", "key 'stop_signal'", "invalid signal '0'" },
 		{ "autostart = maybe", "key 'autostart'", "invalid boolean 'maybe'" },
 		{ "readonly_rootfs = 2", "key 'readonly_rootfs'", "invalid boolean '2'" },
+		{ "init = tini", "key 'init'", "invalid boolean 'tini'" },
+		{ "userns = maybe", "key 'userns'", "invalid boolean 'maybe'" },
+		{ "uid_map = 0 100000", "key 'uid_map'", "invalid ID map '0 100000': expected three numbers: INSIDE OUTSIDE COUNT" },
+		{ "uid_map = 0 100000 65536 1", "key 'uid_map'", "expected three numbers" },
+		{ "uid_map = 0,100000,65536", "key 'uid_map'", "expected three numbers" },
+		{ "uid_map = a b c", "key 'uid_map'", "expected three numbers" },
+		{ "uid_map = 0 -1 10", "key 'uid_map'", "expected three numbers" },
+		{ "gid_map = 0 100000 0", "key 'gid_map'", "COUNT must be at least 1" },
+		{ "gid_map = 0 4294967295 1", "key 'gid_map'", "OUTSIDE out of range" },
+		{ "gid_map = 4294967294 100000 2", "key 'gid_map'", "the inside range goes past 4294967294" },
+		{ "uid_map = 0 4294967000 1000", "key 'uid_map'", "the outside range goes past 4294967294" },
+		{ "uid_map = 0 0 65536", "key 'uid_map'", "maps the host's root (outside id 0) into the container" },
+		{ "init_path = /x", "key 'init_path'", "unknown key (it belongs in [supd])" },
 		{ "restart = sometimes", "key 'restart'", "invalid value 'sometimes' (expected no, on-failure or always)" },
 		{ "restart = On-Failure", "key 'restart'", "invalid value 'On-Failure'" },
 		{ "network = bridge", "key 'network'", "invalid value 'bridge' (expected none or host)" },
@@ -815,6 +878,25 @@ static void test_error_values(void **state)
 		/* the section is named too */
 		expect_error(f, text, 4, "[container:web] key '", NULL);
 	}
+}
+
+/* Checks that need the whole section: maps without userns, and the ids the
+ * command runs as must be mapped. */
+static void test_error_userns(void **state)
+{
+	struct fixture *f = *state;
+
+	expect_error(f, WEB "uid_map = 0 100000 65536\n", 4, "[container:web] key 'uid_map'",
+		     "takes effect only with 'userns = yes'");
+	expect_error(f, WEB "gid_map = 0 100000 65536\nuserns = no\n", 4, "key 'gid_map'",
+		     "takes effect only with 'userns = yes'");
+	expect_error(f, WEB "userns = yes\nuid_map = 1 100000 10\n", 5, "key 'uid_map'",
+		     "does not map uid 0, which the command runs as without 'user'");
+	expect_error(f, WEB "userns = yes\ngid_map = 1 100000 10\n", 5, "key 'gid_map'", "does not map gid 0");
+	expect_error(f, WEB "user = 70000\nuserns = yes\n", 4, "key 'user'",
+		     "uid 70000 is not mapped by uid_map (0 100000 65536)");
+	expect_error(f, WEB "userns = yes\nuser = 5:99\ngid_map = 0 100000 99\n", 5, "key 'user'",
+		     "gid 99 is not mapped by gid_map (0 100000 99)");
 }
 
 static void test_error_command(void **state)
@@ -943,6 +1025,7 @@ static void test_error_supd(void **state)
 	expect_error(f, "[supd]\nlog_dir = ./log\n", 2, "key 'log_dir'", "not an absolute path");
 	expect_error(f, "[supd]\ndb = sup.db\n", 2, "key 'db'", "not an absolute path");
 	expect_error(f, "[supd]\nsocket = s.sock\n", 2, "key 'socket'", "not an absolute path");
+	expect_error(f, "[supd]\ninit_path = sup-init\n", 2, "key 'init_path'", "not an absolute path");
 	expect_error(f, "[supd]\ncgroup_parent = ../escape\n", 2, "key 'cgroup_parent'",
 		     "'../escape' is neither 'auto', an absolute cgroup path, nor a group");
 	expect_error(f, "[supd]\ncgroup_parent = a//b\n", 2, "key 'cgroup_parent'", "neither 'auto'");
@@ -1198,7 +1281,8 @@ int main(void)
 		T(test_error_format),
 		T(test_error_unknown),
 		T(test_error_values),
-		T(test_error_command),
+		T(test_error_userns),
+	T(test_error_command),
 		T(test_error_rootfs),
 		T(test_error_missing),
 		T(test_error_duplicates),
