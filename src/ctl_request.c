@@ -111,10 +111,10 @@ int ctl_request_parse(const char *buf, size_t len, struct ctl_request *out, stru
 		return sup_err_set(err, -EINVAL, "request has no verb after '%s'", CTL_PROTO_VERSION);
 	bool verb_ok = n <= CTL_MAX_VERB;
 	for (size_t i = 0; verb_ok && i < n; i++)
-		verb_ok = buf[pos + i] >= 'a' && buf[pos + i] <= 'z';
+		verb_ok = (buf[pos + i] >= 'a' && buf[pos + i] <= 'z') || (i > 0 && buf[pos + i] == '-');
 	if (!verb_ok)
-		return sup_err_set(err, -EINVAL, "malformed verb '%.*s%s' (expected [a-z]{1,%d})",
-				   echo_len(buf + pos, n), buf + pos, n > ECHO_MAX ? "..." : "", CTL_MAX_VERB);
+		return sup_err_set(err, -EINVAL, "malformed verb '%.*s%s' (expected [a-z][a-z-]{0,%d})",
+				   echo_len(buf + pos, n), buf + pos, n > ECHO_MAX ? "..." : "", CTL_MAX_VERB - 1);
 	memcpy(out->verb, buf + pos, n);
 	out->verb[n] = 0;
 	pos += n;

@@ -16,7 +16,7 @@
 
 #define CTL_PROTO_VERSION "sup/1"
 #define CTL_MAX_LINE 4096 /* bytes of one request line, newline included */
-#define CTL_MAX_VERB 15   /* bytes of a verb: [a-z]{1,15} */
+#define CTL_MAX_VERB 15   /* bytes of a verb: [a-z][a-z-]{0,14} */
 
 struct ctl_request {
 	char verb[CTL_MAX_VERB + 1]; /* e.g. "start" */

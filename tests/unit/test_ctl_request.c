@@ -78,7 +78,8 @@ static void test_bad(void **state)
 	expect_error("   \t", 4, -EINVAL, "empty request");
 	expect_error("sup/1", 5, -EINVAL, "no verb");
 	expect_error("sup/1 START", 11, -EINVAL, "malformed verb 'START'");
-	expect_error("sup/1 start-now x", 17, -EINVAL, "malformed verb");
+	expect_error("sup/1 start_now x", 17, -EINVAL, "malformed verb");
+	expect_error("sup/1 -start x", 14, -EINVAL, "malformed verb");
 	expect_error("sup/1 abcdefghijklmnop", 22, -EINVAL, "malformed verb");
 	expect_error("sup/1 st\0art", 12, -EINVAL, "NUL byte at offset 8");
 	expect_error("sup/1 start \x1b[2J", 16, -EINVAL, "control character 0x1b at offset 12");
