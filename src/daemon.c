@@ -75,7 +75,8 @@ static void on_prune(uv_timer_t *t)
 	struct supd *d = t->data;
 	uint64_t keep = d->config->supd.events_keep_ms;
 	int64_t now = daemon_now_ms();
-	if (keep == 0 || keep >= (uint64_t)now) {
+	/* While the database fails, pruning would only fail too. */
+	if (keep == 0 || keep >= (uint64_t)now || dbsync_is_failing(&d->db)) {
 		uv_timer_start(t, on_prune, PRUNE_INTERVAL_MS, 0);
 		return;
 	}
@@ -87,21 +88,19 @@ static void on_prune(uv_timer_t *t)
 	uv_timer_start(t, on_prune, r == 0 && deleted == PRUNE_BATCH ? 0 : PRUNE_INTERVAL_MS, 0);
 }
 
-static void flush_store(struct supd *d)
+void daemon_flush(struct supd *d)
 {
-	int r = store_flush(d->store);
-	if (r < 0)
-		log_warning("committing to the database: %s; this turn's records may be lost, ignoring", strerror(-r));
+	dbsync_flush(&d->db);
 }
 
 static void on_flush_prepare(uv_prepare_t *h)
 {
-	flush_store(h->data);
+	daemon_flush(h->data);
 }
 
 static void on_flush_check(uv_check_t *h)
 {
-	flush_store(h->data);
+	daemon_flush(h->data);
 }
 
 static void daemon_finish(struct supd *d)
@@ -121,7 +120,9 @@ static void daemon_finish(struct supd *d)
 	}
 	uv_close((uv_handle_t *)&d->metrics_timer, NULL);
 	d->metrics_timer.data = NULL;
-	flush_store(d);
+	/* The last records, and whatever a failing database still owes. */
+	dbsync_drain(&d->db);
+	dbsync_close(&d->db);
 	uv_close((uv_handle_t *)&d->flush_prepare, NULL);
 	uv_close((uv_handle_t *)&d->flush_check, NULL);
 	for (int i = 0; i < d->n_containers; i++)
@@ -212,11 +213,18 @@ static void on_ctl_request(void *data, struct ctl_client *cl, const char *verb, 
 		ctl_reply(cl, true, "supd %s pid %d", SUP_VERSION, (int)getpid());
 		return;
 	}
+	if (!strcmp(verb, "db")) {
+		/* From memory: supctl asks when the database may be behind. */
+		char what[768];
+		dbsync_describe(&d->db, what, sizeof(what));
+		ctl_reply(cl, true, "%s", what);
+		return;
+	}
 	if (!strcmp(verb, "reload")) {
 		char summary[1024];
 		struct sup_err err = { 0 };
 		int r = d->shutting_down ? -ESHUTDOWN : daemon_reload(d, summary, sizeof(summary), &err);
-		flush_store(d);
+		daemon_flush(d);
 		if (r == -ESHUTDOWN)
 			ctl_reply(cl, false, "supd is shutting down");
 		else if (r < 0)
@@ -238,7 +246,7 @@ static void on_ctl_request(void *data, struct ctl_client *cl, const char *verb, 
 			return;
 		}
 		int r = sv_kill(c, sig);
-		flush_store(d);
+		daemon_flush(d);
 		if (r == -ESRCH)
 			ctl_reply(cl, false, "container '%s' is not running (%s)", name, sv_state_to_string(c->state));
 		else if (r < 0)
@@ -285,7 +293,7 @@ static int daemon_open(struct supd *d, const char *config_path, struct sup_err *
 		if ((r = mkdir_p(dirs[i], 0755)) < 0)
 			return sup_err_set(err, r, "creating %s: %s", dirs[i], strerror(-r));
 	if ((r = store_open(s->db_path, &d->store, err)) < 0)
-		return sup_err_prefix(err, "database %s", s->db_path);
+		return sup_err_prefix(err, "database"); /* the message names the file */
 	if ((r = cgroup_open("/sys/fs/cgroup", s->cgroup_parent, &d->cgroups, err)) < 0)
 		return sup_err_prefix(err, "cgroups");
 	d->rng = (uint64_t)daemon_now_ms() * 0x9E3779B97F4A7C15ULL ^ (uint64_t)getpid();
@@ -326,6 +334,8 @@ static int daemon_open(struct supd *d, const char *config_path, struct sup_err *
 	 * turn's callbacks are done (check) and before the loop waits
 	 * (prepare, for the timers' writes). */
 	store_set_autobatch(d->store, true);
+	if ((r = dbsync_init(&d->db, &d->loop, d->store, s->db_path)) < 0)
+		return sup_err_set(err, r, "database timer: %s", uv_strerror(r));
 	uv_prepare_init(&d->loop, &d->flush_prepare);
 	d->flush_prepare.data = d;
 	uv_prepare_start(&d->flush_prepare, on_flush_prepare);

@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "ctable.h"
+#include "dbsync.h"
 #include "logpipe.h"
 
 struct store;
@@ -26,6 +27,7 @@ struct supd {
 	struct signals *signals;
 	struct cgroup_manager *cgroups;
 	uv_timer_t prune_timer; /* hourly: events older than events_keep */
+	struct dbsync db;           /* commits the store's backlog; retries while the database fails */
 	uv_prepare_t flush_prepare; /* commit the store's batch before the loop waits */
 	uv_check_t flush_check;     /* and right after each turn's I/O callbacks */
 	uv_timer_t metrics_timer; /* one-shot after a change; data NULL until initialized */
@@ -61,6 +63,10 @@ void daemon_container_settled(struct supd *d, struct container *c);
  * unchanged ones alone. A bad config changes nothing: -errno with err set.
  * summary gets one line saying what changed. */
 int daemon_reload(struct supd *d, char *summary, size_t size, struct sup_err *err);
+
+/* Commit the database's backlog now (a client is about to read it), or
+ * leave it to the retry timer while the database fails. */
+void daemon_flush(struct supd *d);
 
 /* Next pseudo-random number (restart jitter; not for secrets). */
 uint32_t daemon_random(struct supd *d);

@@ -768,7 +768,7 @@ static void sv_enter_ended(struct container *c, const struct pidwatch_exit *ex)
 static void reply_waiter(struct container *c, struct sv_waiter *w)
 {
 	/* The client will read the database next: commit this turn's batch. */
-	(void)store_flush(c->d->store);
+	daemon_flush(c->d);
 	if (w->kind == SV_WAIT_START && c->state == SV_RUNNING)
 		ctl_reply(w->client, true, "%s running pid %d", c->cfg->name, c->run->pid);
 	else if (w->kind == SV_WAIT_START) {
