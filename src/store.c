@@ -397,6 +397,17 @@ static int open_db(struct store *s, const char *path, int flags, struct sup_err 
 		int e = s->db ? sqlite3_system_errno(s->db) : 0;
 		const char *msg = s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
 		const char *hint = flags & SQLITE_OPEN_READWRITE ? WRITABLE_HINT : "";
+		/* A file that is not there yet fails on its directory, but
+		 * SQLite's last errno is from looking for the file. */
+		if ((flags & SQLITE_OPEN_CREATE) && access(path, F_OK) < 0 && errno == ENOENT) {
+			char dir[PATH_MAX];
+			snprintf(dir, sizeof(dir), "%s", path);
+			char *slash = strrchr(dir, '/');
+			if (slash)
+				*(slash == dir ? slash + 1 : slash) = 0;
+			if (access(slash ? dir : ".", W_OK) < 0)
+				e = errno;
+		}
 		if (e)
 			return sup_err_set(err, -EIO, "%s: open: %s (%s)%s", path, msg, strerror(e), hint);
 		return sup_err_set(err, -EIO, "%s: open: %s%s", path, msg, hint);
@@ -543,9 +554,16 @@ static int check_not_corrupt(struct store *s, const char *path, struct sup_err *
 	int r = first_row(s, "PRAGMA quick_check(1)", path, "check", &q, err);
 	if (r == 0) {
 		const char *verdict = (const char *)sqlite3_column_text(q, 0);
-		if (!verdict || strcmp(verdict, "ok") != 0)
-			r = sup_err_set(err, -EUCLEAN, "%s: the database is corrupt (quick_check: %s)%s", path,
-					verdict ? verdict : "?", DAMAGED_HINT);
+		if (!verdict || strcmp(verdict, "ok") != 0) {
+			/* One line: the verdict spans several. */
+			char what[256];
+			snprintf(what, sizeof(what), "%s", verdict ? verdict : "?");
+			for (char *p = what; *p; p++)
+				if (*p == '\n')
+					*p = ' ';
+			r = sup_err_set(err, -EUCLEAN, "%s: the database is corrupt (quick_check: %s)%s", path, what,
+					DAMAGED_HINT);
+		}
 	}
 	sqlite3_finalize(q);
 	return r;

@@ -168,6 +168,7 @@ int supctl_list(const struct supctl_opts *o)
 	else
 		print_list_table(cs, n, now);
 	free(cs);
+	supctl_warn_if_db_behind(o);
 	return SUPCTL_OK;
 }
 
@@ -315,5 +316,6 @@ int supctl_status(const struct supctl_opts *o, const char *name)
 	else
 		print_status_text(&c, o->config ? config_find(o->config, name) : NULL, runs, n_runs, now_ms());
 	free(runs);
+	supctl_warn_if_db_behind(o);
 	return SUPCTL_OK;
 }
