@@ -316,6 +316,10 @@ static int daemon_open(struct supd *d, const char *config_path, struct sup_err *
 		}
 		d->n_containers++;
 	}
+	/* From here on writes are queued (and this one commits with the first
+	 * loop turn), so a database locked by another process does not keep
+	 * supd from starting. */
+	store_set_autobatch(d->store, true);
 	r = store_sync_containers(d->store, names, d->n_containers, daemon_now_ms());
 	free(names);
 	if (r < 0)
@@ -333,7 +337,6 @@ static int daemon_open(struct supd *d, const char *config_path, struct sup_err *
 	/* One commit per loop turn: writes join a batch, committed when the
 	 * turn's callbacks are done (check) and before the loop waits
 	 * (prepare, for the timers' writes). */
-	store_set_autobatch(d->store, true);
 	if ((r = dbsync_init(&d->db, &d->loop, d->store, s->db_path)) < 0)
 		return sup_err_set(err, r, "database timer: %s", uv_strerror(r));
 	uv_prepare_init(&d->loop, &d->flush_prepare);

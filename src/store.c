@@ -522,7 +522,14 @@ static int migrate_locked(struct store *s, const char *path, struct sup_err *err
  * (BEGIN/COMMIT, VACUUM, PRAGMA journal_mode or foreign_keys). */
 static int migrate(struct store *s, const char *path, struct sup_err *err)
 {
-	int r = exec_sql(s, "BEGIN IMMEDIATE", path, "begin migration", err);
+	/* Up to date: no write lock needed, so supd starts even while another
+	 * process holds it (its writes wait in memory, see store_flush()). */
+	int v = 0;
+	int r = read_user_version(s, path, &v, err);
+	if (r < 0 || v == store_n_migrations)
+		return r;
+
+	r = exec_sql(s, "BEGIN IMMEDIATE", path, "begin migration", err);
 	if (r < 0)
 		return r;
 

@@ -10,7 +10,9 @@
 #  (d) another process holds the write lock for seconds while containers
 #      churn: supctl start/stop/list stay quick, nothing is missing after;
 #  (e) kill -9 of supd in the middle of heavy writes leaves a database that
-#      passes integrity_check and that supd starts on again.
+#      passes integrity_check and that supd starts on again;
+#  (f) the database files made immutable (chattr +i) while containers churn:
+#      as (d), with SQLite's "disk I/O error".
 # The ground truth for "nothing is missing" is supd's own log: one "running,
 # pid N" line per run, which the runs table must match pid for pid, in order.
 . "$(dirname "$0")/lib.sh"
@@ -94,18 +96,23 @@ check_match "it says so" "^supd: database: $DB: the database is read-only \(Read
 
 # --- helpers for the churn parts ---------------------------------------------
 
-# check_runs_match_log NAME: the runs of NAME in the database are exactly
-# the runs supd logged, pid for pid and in order, each with its events.
+# check_runs_match_log NAME (after NAME was stopped): the runs of NAME in
+# the database are exactly the runs supd logged, pid for pid and in order,
+# each with its end event. Every run ends with one log line, "pid N
+# exited(..)" or "pid N stopped, ..."; "running, pid N" is missing for a run
+# stopped while it was starting.
 check_runs_match_log() {
-	local logged recorded n
-	logged=$(sed -n "s/^.*container '$1': running, pid \([0-9]*\)$/\1/p" "$SUPD_LOG" | tr '\n' ' ')
+	local ended recorded n
+	ended=$(sed -n "s/^.*container '$1': pid \([0-9]*\) \(exited\|killed\|stopped\).*$/\1/p" "$SUPD_LOG" | tr '\n' ' ')
 	recorded=$(q "SELECT pid FROM runs WHERE container = '$1' ORDER BY id" | tr '\n' ' ')
-	n=$(printf '%s' "$logged" | wc -w)
+	n=$(printf '%s' "$ended" | wc -w)
 	[ "$n" -ge 5 ] && pass "$1 ran $n times" || fail "$1 ran only $n times, the test did not churn"
-	check "$1: the runs recorded are the runs logged, in order" "$logged" "$recorded"
-	check "$1: one 'started' event per run" "$n" "$(q "SELECT count(*) FROM events WHERE container = '$1' AND type = 'started'")"
-	check "$1: every run but the last ended" 0 \
-		"$(q "SELECT count(*) FROM runs WHERE container = '$1' AND ended_at IS NULL AND id < (SELECT max(id) FROM runs WHERE container = '$1')")"
+	check "$1: the runs recorded are the runs logged, in order" "$ended" "$recorded"
+	check "$1: their end events, in order" "$ended" \
+		"$(q "SELECT substr(detail, 5, instr(substr(detail, 5), ' ') - 1) FROM events WHERE container = '$1' AND type IN ('exited', 'stopped') AND detail LIKE 'pid %' ORDER BY id" | tr '\n' ' ')"
+	check "$1: one 'started' event per run that reached running" "$(grep -c "container '$1': running, pid" "$SUPD_LOG")" \
+		"$(q "SELECT count(*) FROM events WHERE container = '$1' AND type = 'started'")"
+	check "$1: every run ended" 0 "$(q "SELECT count(*) FROM runs WHERE container = '$1' AND ended_at IS NULL")"
 	check "$1: restarts = runs - 1" "$((n - 1))" "$(q "SELECT restarts FROM containers WHERE name = '$1'")"
 	check "$1: events in time order" 0 \
 		"$(q "SELECT count(*) FROM events a JOIN events b ON b.container = a.container AND b.id > a.id WHERE a.container = '$1' AND b.time < a.time")"
@@ -124,6 +131,23 @@ max_latency_ms() {
 	echo $max
 }
 
+# check_control_latency WHILE: supctl stop+start of idle stays quick.
+check_control_latency() {
+	local ms
+	ms=$(max_latency_ms sh -c "$SUPCTL -c $CONF stop idle && $SUPCTL -c $CONF start idle")
+	[ "$ms" -lt "$LATENCY_MAX_MS" ] 2>/dev/null && pass "supctl stop+start while $1: max $ms ms" \
+		|| fail "supctl stop+start while $1: max $ms ms (limit $LATENCY_MAX_MS)"
+}
+
+# stop_and_check_runs: stop every container, then compare with the log.
+stop_and_check_runs() {
+	ctl stop churn1 >/dev/null
+	ctl stop churn2 >/dev/null
+	ctl stop idle >/dev/null
+	check_runs_match_log churn1
+	check_runs_match_log churn2
+}
+
 has_event() { [ "$(q "SELECT count(*) FROM events WHERE type = '$1'")" -ge 1 ]; }
 supd_said() { grep -q -- "$1" "$SUPD_LOG"; }
 # The loop must answer fast; 2 s leaves room for a loaded machine, while a
@@ -131,23 +155,27 @@ supd_said() { grep -q -- "$1" "$SUPD_LOG"; }
 LATENCY_MAX_MS=$((2000 * TIME_SCALE))
 
 # --- (d) a stuck writer ------------------------------------------------------
+# An existing database (made by a supd without containers), locked before
+# supd starts: it starts anyway.
 rm -f "$DB"*
+write_config </dev/null
 start_supd
-sleep 0.5
-wait_until 5 "churn1 has run" has_event started
+stop_supd
+churn_config
 # The sqlite3 shell holds BEGIN IMMEDIATE until the release file appears.
 sqlite3 "$DB" >/dev/null <<EOF &
 .timeout 5000
 BEGIN IMMEDIATE;
-.shell while [ ! -e $T/release ]; do sleep 0.05; done
+.shell touch $T/locked; while [ ! -e $T/release ]; do sleep 0.05; done
 COMMIT;
 EOF
 HOLDER=$!
+wait_until 5 "the lock is taken" test -e "$T/locked"
+start_supd
+wait_until 5 "supd starts and runs containers with the database locked" supd_said "container 'churn1': running, pid"
 wait_until 5 "supd notices the lock" supd_said "cannot commit: database is locked"
-lat_start=$(max_latency_ms sh -c "$SUPCTL -c $CONF stop idle && $SUPCTL -c $CONF start idle")
+check_control_latency "locked"
 lat_list=$(max_latency_ms ctl list)
-[ "$lat_start" -lt "$LATENCY_MAX_MS" ] 2>/dev/null && pass "supctl stop+start while locked: max $lat_start ms" \
-	|| fail "supctl stop+start while locked: max $lat_start ms (limit $LATENCY_MAX_MS)"
 [ "$lat_list" -lt "$LATENCY_MAX_MS" ] 2>/dev/null && pass "supctl list while locked: max $lat_list ms" \
 	|| fail "supctl list while locked: max $lat_list ms (limit $LATENCY_MAX_MS)"
 check_match "supctl list warns that the database is behind" "warning: supd cannot write the database \(failing since .*database is locked" \
@@ -165,15 +193,33 @@ check_match "db-recovered has the counts" "^after [0-9]+ ms and [0-9]+ failed at
 check "supd logged one failure line" 1 "$(grep -c 'cannot commit: database is locked' "$SUPD_LOG")"
 check "and one recovery line" 1 "$(grep -c 'commits again after' "$SUPD_LOG")"
 check "no warning from supctl list now" "" "$(ctl list 2>&1 >/dev/null)"
-ctl stop churn1 >/dev/null
-ctl stop churn2 >/dev/null
-ctl stop idle >/dev/null
-check_runs_match_log churn1
-check_runs_match_log churn2
+stop_and_check_runs
 check "idle's runs match the log too" "$(grep -c "container 'idle': running" "$SUPD_LOG")" "$(q "SELECT count(*) FROM runs WHERE container = 'idle'")"
 stop_supd
 check "supd exited 0" 0 "$SUPD_STATUS"
 check "the last event is supd-stopped" supd-stopped "$(q "SELECT type FROM events ORDER BY id DESC LIMIT 1")"
+
+# --- (f) the files made read-only while supd runs -----------------------------
+# chattr +i: even root's writes through supd's open descriptors fail (EPERM,
+# SQLite's "disk I/O error"). Needs a filesystem with inode flags (ext4, xfs).
+rm -f "$DB"*
+start_supd
+wait_until 5 "churn1 has run" has_event started
+if chattr +i "$DB" "$DB-wal" 2>/dev/null; then
+	trap 'st=$?; set +e; chattr -i "$DB" "$DB-wal" 2>/dev/null; (exit $st); cleanup' EXIT
+	wait_until 10 "supd notices" supd_said "cannot commit: disk I/O error"
+	sleep 1
+	check_control_latency "the files are read-only"
+	chattr -i "$DB" "$DB-wal"
+	wait_until 10 "supd catches up: a db-recovered event" has_event db-recovered
+	check_match "db-error says why" "^cannot commit: disk I/O error" "$(q "SELECT detail FROM events WHERE type = 'db-error'")"
+	stop_and_check_runs
+	check "integrity_check" ok "$(q 'PRAGMA integrity_check')"
+else
+	echo "skip: $T is on a filesystem without chattr +i; the read-only-while-running part did not run"
+fi
+stop_supd
+check "supd exited 0" 0 "$SUPD_STATUS"
 
 # --- (c) disk full -------------------------------------------------------------
 # state_dir is a 16 MB tmpfs (room for the 4 MB of WAL after which SQLite
@@ -198,9 +244,7 @@ check "the disk is full" 0 "$(stat -f -c %a "$NSSTATE")"
 wait_until 10 "supd notices the full disk" supd_said "cannot commit: database or disk is full"
 sleep 1.5 # churn on while full
 kill -0 "$SUPD_PID" && pass "supd still runs" || fail "supd is gone"
-lat_start=$(max_latency_ms sh -c "$SUPCTL -c $CONF stop idle && $SUPCTL -c $CONF start idle")
-[ "$lat_start" -lt "$LATENCY_MAX_MS" ] 2>/dev/null && pass "supctl stop+start while the disk is full: max $lat_start ms" \
-	|| fail "supctl stop+start while the disk is full: max $lat_start ms"
+check_control_latency "the disk is full"
 check_match "supctl list answers (from the database, with a warning)" "^churn1 " "$(ns_ctl list 2>/dev/null | grep '^churn1')"
 check_match "the warning names the error" "disk is full" "$(ns_ctl list 2>&1 >/dev/null)"
 rm "$NSSTATE/ballast"
@@ -208,11 +252,7 @@ wait_until 10 "supd catches up: a db-recovered event" has_event db-recovered
 check_match "db-error says the disk is full" "^cannot commit: database or disk is full \(No space left on device\)" \
 	"$(q "SELECT detail FROM events WHERE type = 'db-error'")"
 check_match "db-recovered has the counts" "writes caught up, 0 dropped" "$(q "SELECT detail FROM events WHERE type = 'db-recovered'")"
-ctl stop churn1 >/dev/null
-ctl stop churn2 >/dev/null
-ctl stop idle >/dev/null
-check_runs_match_log churn1
-check_runs_match_log churn2
+stop_and_check_runs
 check "db-error before db-recovered" 1 \
 	"$(q "SELECT (SELECT id FROM events WHERE type = 'db-error') < (SELECT id FROM events WHERE type = 'db-recovered')")"
 check "integrity_check" ok "$(q 'PRAGMA integrity_check')"
