@@ -1,8 +1,9 @@
-/* store-internal.h - what store.c, store_write.c and store_read.c share:
- * the connection struct, the prepared statement ids, and the helpers that
- * bind parameters, read columns, step statements and nest transactions
- * (all defined in store.c). Nothing outside the store includes it; it is,
- * with those three files, the only place that includes sqlite3.h. */
+/* store-internal.h - what store.c, store_write.c, store_read.c and
+ * store_queue.c share: the connection struct, the prepared statement ids,
+ * the helpers that bind parameters, read columns, step statements and nest
+ * transactions (defined in store.c), and the write descriptions the backlog
+ * queues. Nothing outside the store includes it; it is, with those four
+ * files, the only place that includes sqlite3.h. */
 #pragma once
 
 #include <sqlite3.h>

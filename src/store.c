@@ -1,7 +1,8 @@
 /* store.c - the SQLite database (see store.h and db/README.md): open,
  * migrate, close, transactions and batching, time and binding helpers.
- * The writers are in store_write.c, the readers in store_read.c; what they
- * share is in store-internal.h.
+ * The writers are in store_write.c, the readers in store_read.c, the
+ * backlog of batch mode in store_queue.c; what they share is in
+ * store-internal.h.
  *
  * Owns the sqlite3 connection, every prepared statement (prepared once at
  * open, reset after each use so no read snapshot outlives a call), the
@@ -30,7 +31,9 @@
 #include "store_schema.h"
 
 /* Long enough to ride out a checkpoint or another writer's short
- * transaction; readers in WAL mode never take the write lock at all. */
+ * transaction during open and migration; readers in WAL mode never take the
+ * write lock at all. supd lowers it once open (store_set_busy_timeout()):
+ * its writes are queued and retried instead of waited for. */
 #define STORE_BUSY_TIMEOUT_MS 5000
 
 /* The form of every time in the database; strftime() prints it back, which

@@ -1,5 +1,6 @@
 /* store.h - the SQLite database, the system of record. The only module
- * that includes sqlite3.h (store.c, store_write.c, store_read.c).
+ * that includes sqlite3.h (store.c, store_write.c, store_read.c,
+ * store_queue.c).
  *
  * supd opens it read-write (WAL mode, schema migrated to the version built
  * in from db/); supctl and dashboards open it read-only and never block
