@@ -213,13 +213,6 @@ static void on_ctl_request(void *data, struct ctl_client *cl, const char *verb, 
 		ctl_reply(cl, true, "supd %s pid %d", SUP_VERSION, (int)getpid());
 		return;
 	}
-	if (!strcmp(verb, "db")) {
-		/* From memory: supctl asks when the database may be behind. */
-		char what[768];
-		dbsync_describe(&d->db, what, sizeof(what));
-		ctl_reply(cl, true, "%s", what);
-		return;
-	}
 	if (!strcmp(verb, "reload")) {
 		char summary[1024];
 		struct sup_err err = { 0 };
@@ -337,7 +330,7 @@ static int daemon_open(struct supd *d, const char *config_path, struct sup_err *
 	/* One commit per loop turn: writes join a batch, committed when the
 	 * turn's callbacks are done (check) and before the loop waits
 	 * (prepare, for the timers' writes). */
-	if ((r = dbsync_init(&d->db, &d->loop, d->store, s->db_path)) < 0)
+	if ((r = dbsync_init(&d->db, &d->loop, d->store, s->db_path, s->socket_path)) < 0)
 		return sup_err_set(err, r, "database timer: %s", uv_strerror(r));
 	uv_prepare_init(&d->loop, &d->flush_prepare);
 	d->flush_prepare.data = d;

@@ -10,6 +10,7 @@
  * loop turn, so that exits and client requests are still handled while it
  * runs. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 
 #include "daemon.h"
 #include "dbsync.h"
+#include "fd.h"
 #include "log.h"
 #include "store.h"
 
@@ -26,9 +28,42 @@ static void on_retry(uv_timer_t *t)
 	dbsync_flush(t->data);
 }
 
-int dbsync_init(struct dbsync *ds, uv_loop_t *loop, struct store *store, const char *path)
+/* The status file for supctl (see DBSYNC_STATUS_SUFFIX): written to a
+ * temporary name and renamed, so a reader sees a whole line or none. */
+static void write_status(struct dbsync *ds)
+{
+	struct store_backlog b;
+	store_get_backlog(ds->store, &b);
+	char since[32], line[768], tmp[sizeof(ds->status_path) + 8];
+	store_format_time(ds->failed_since_ms, since, sizeof(since));
+	int n = snprintf(line, sizeof(line), "%d failing since %s: %s (%s)\n", (int)getpid(), since, b.error,
+			 strerror(-ds->error));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", ds->status_path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int r = fd < 0 ? -errno : fd_write_all(fd, line, (size_t)(n < (int)sizeof(line) ? n : (int)sizeof(line) - 1));
+	if (fd >= 0)
+		close(fd);
+	if (r >= 0 && rename(tmp, ds->status_path) < 0)
+		r = -errno;
+	if (r < 0) {
+		log_warning("%s: %s; supctl will not warn that the database is behind, ignoring", ds->status_path,
+			    strerror(-r));
+		(void)unlink(tmp);
+	}
+}
+
+static void remove_status(struct dbsync *ds)
+{
+	if (ds->status_path[0] && unlink(ds->status_path) < 0 && errno != ENOENT)
+		log_warning("removing %s: %s, ignoring", ds->status_path, strerror(errno));
+}
+
+int dbsync_init(struct dbsync *ds, uv_loop_t *loop, struct store *store, const char *path,
+		const char *socket_path)
 {
 	*ds = (struct dbsync){ .store = store, .path = path };
+	snprintf(ds->status_path, sizeof(ds->status_path), "%s%s", socket_path, DBSYNC_STATUS_SUFFIX);
+	remove_status(ds); /* left by a supd that crashed while failing */
 	int r = uv_timer_init(loop, &ds->retry);
 	if (r < 0)
 		return r;
@@ -84,12 +119,16 @@ static void on_failure(struct dbsync *ds, int r)
 		/* Queued behind what failed, so it lands in order, with the
 		 * time the trouble began. */
 		(void)store_event(ds->store, ds->failed_since_ms, NULL, "db-error", detail);
+		ds->error = r;
+		write_status(ds);
 	} else {
-		if (r != ds->error)
+		if (r != ds->error) {
 			log_warning("database %s: still cannot commit, now: %s (%s)", ds->path, b.error, strerror(-r));
+			ds->error = r;
+			write_status(ds);
+		}
 		ds->backoff_ms = ds->backoff_ms * 2 < DBSYNC_RETRY_MAX_MS ? ds->backoff_ms * 2 : DBSYNC_RETRY_MAX_MS;
 	}
-	ds->error = r;
 	ds->attempts++;
 	arm(ds, ds->backoff_ms);
 }
@@ -112,6 +151,7 @@ static void on_recovered(struct dbsync *ds)
 	(void)store_event(ds->store, daemon_now_ms(), NULL, "db-recovered", detail);
 	ds->failing = false;
 	ds->error = 0;
+	remove_status(ds);
 	if (ds->timer_inited)
 		uv_timer_stop(&ds->retry);
 }
@@ -143,20 +183,6 @@ void dbsync_flush(struct dbsync *ds)
 bool dbsync_is_failing(const struct dbsync *ds)
 {
 	return ds->failing;
-}
-
-void dbsync_describe(const struct dbsync *ds, char *buf, size_t size)
-{
-	struct store_backlog b;
-	store_get_backlog(ds->store, &b);
-	if (!ds->failing) {
-		snprintf(buf, size, "ok");
-		return;
-	}
-	char since[32];
-	store_format_time(ds->failed_since_ms, since, sizeof(since));
-	snprintf(buf, size, "failing since %s: %s (%s); %zu changes wait in memory, %" PRIu64 " dropped", since,
-		 b.error, strerror(-ds->error), b.pending, b.dropped - ds->dropped_at_failure);
 }
 
 static int64_t monotonic_ms(void)
@@ -193,6 +219,7 @@ void dbsync_drain(struct dbsync *ds)
 
 void dbsync_close(struct dbsync *ds)
 {
+	remove_status(ds);
 	if (ds->timer_inited && !uv_is_closing((uv_handle_t *)&ds->retry))
 		uv_close((uv_handle_t *)&ds->retry, NULL);
 	ds->timer_inited = false;

@@ -23,9 +23,17 @@ struct store;
  * (and says how many writes are lost). */
 #define DBSYNC_EXIT_WAIT_MS 10000
 
+/* While commits fail, supd keeps a one-line file SOCKET_PATH + this suffix
+ * (next to its control socket, on run_dir's filesystem, not the database's)
+ * saying so: "PID failing since TIME: ERROR". supctl list and status warn
+ * when it exists and PID is alive, without asking supd (a busy supd would
+ * slow every reader). Removed on recovery, at exit and at start. */
+#define DBSYNC_STATUS_SUFFIX ".db-failing"
+
 struct dbsync {
 	struct store *store;      /* borrowed */
 	const char *path;         /* for messages; borrowed from the config */
+	char status_path[4200];   /* socket path + DBSYNC_STATUS_SUFFIX */
 	uv_timer_t retry;         /* next attempt while failing, or the next slice of a catch-up */
 	bool timer_inited;
 	bool failing;             /* the last flush failed; writes wait in the backlog */
@@ -40,18 +48,18 @@ struct dbsync {
 	uint64_t rejected_seen;   /* rejected count already logged */
 };
 
-/* Lower the busy timeout and start the timer. The store must be in batch
- * mode. 0 or a libuv error. */
-int dbsync_init(struct dbsync *ds, uv_loop_t *loop, struct store *store, const char *path);
+/* Lower the busy timeout, init the timer, remove a stale status file. The
+ * store must be in batch mode. 0 or a libuv error. */
+int dbsync_init(struct dbsync *ds, uv_loop_t *loop, struct store *store, const char *path,
+		const char *socket_path);
 /* Commit what is queued, unless a retry is pending; handles failure and
  * recovery. Cheap when nothing is queued. */
 void dbsync_flush(struct dbsync *ds);
 /* True while the database is failing (the backlog grows). */
 bool dbsync_is_failing(const struct dbsync *ds);
-/* One line for 'supctl' saying whether the database is up to date. */
-void dbsync_describe(const struct dbsync *ds, char *buf, size_t size);
 /* At exit: retry for up to DBSYNC_EXIT_WAIT_MS (blocking; every container
  * has stopped), then log how many writes are lost if some still are. */
 void dbsync_drain(struct dbsync *ds);
-/* Close the timer (with the loop's other handles). */
+/* Close the timer (with the loop's other handles) and remove the status
+ * file. */
 void dbsync_close(struct dbsync *ds);

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -84,27 +83,4 @@ int supctl_version(const struct supctl_opts *o)
 	if (supctl_request(o, "ping", NULL) != SUPCTL_OK)
 		printf("supd: not running (socket %s)\n", o->socket_path);
 	return SUPCTL_OK;
-}
-
-/* supd answers "db" from memory: "ok ok", or "ok failing since ...". */
-void supctl_warn_if_db_behind(const struct supctl_opts *o)
-{
-	int fd = connect_socket(o->socket_path);
-	if (fd < 0)
-		return; /* supd is down: the database is all there is, and up to date */
-	/* Never hang a reader on a wedged supd. */
-	struct timeval tv = { .tv_sec = 1 };
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	char line[1024];
-	ssize_t n = -1;
-	if (fd_write_all(fd, "db\n", 3) == 0)
-		n = read(fd, line, sizeof(line) - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	line[n] = 0;
-	line[strcspn(line, "\n")] = 0;
-	if (!strncmp(line, "ok failing", 10))
-		fprintf(stderr, "supctl: warning: supd cannot write the database (%s); it keeps the changes in memory "
-			"and catches up when it can, so this may be out of date\n", line + 3);
 }

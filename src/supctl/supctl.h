@@ -32,10 +32,6 @@ int supctl_resolve_paths(struct supctl_opts *o, bool need_log_dir);
 /* Send "verb arg" to supd and print its reply lines; returns an exit status. */
 int supctl_request(const struct supctl_opts *o, const char *verb, const char *arg);
 
-/* If supd runs and cannot commit to the database, say so on stderr: what
- * list and status read from it may be behind. Silent otherwise. */
-void supctl_warn_if_db_behind(const struct supctl_opts *o);
-
 int supctl_list(const struct supctl_opts *o);
 int supctl_logs(const struct supctl_opts *o, const char *name);
 int supctl_events(const struct supctl_opts *o);

@@ -180,6 +180,8 @@ lat_list=$(max_latency_ms ctl list)
 	|| fail "supctl list while locked: max $lat_list ms (limit $LATENCY_MAX_MS)"
 check_match "supctl list warns that the database is behind" "warning: supd cannot write the database \(failing since .*database is locked" \
 	"$(ctl list 2>&1 >/dev/null)"
+check_match "supd's status file for supctl, next to the socket" "^$SUPD_PID failing since .*: database is locked" \
+	"$(cat "$SOCK.db-failing")"
 check_match "supctl start answers from memory" "^idle running pid [0-9]+$" "$(ctl stop idle >/dev/null; ctl start idle)"
 sleep 1
 check "no db-error committed while locked" 0 "$(q "SELECT count(*) FROM events WHERE type = 'db-error'")"
@@ -193,6 +195,7 @@ check_match "db-recovered has the counts" "^after [0-9]+ ms and [0-9]+ failed at
 check "supd logged one failure line" 1 "$(grep -c 'cannot commit: database is locked' "$SUPD_LOG")"
 check "and one recovery line" 1 "$(grep -c 'commits again after' "$SUPD_LOG")"
 check "no warning from supctl list now" "" "$(ctl list 2>&1 >/dev/null)"
+check "the status file is gone" no "$([ -e "$SOCK.db-failing" ] && echo yes || echo no)"
 stop_and_check_runs
 check "idle's runs match the log too" "$(grep -c "container 'idle': running" "$SUPD_LOG")" "$(q "SELECT count(*) FROM runs WHERE container = 'idle'")"
 stop_supd
