@@ -388,6 +388,9 @@ static int db_error(struct store *s, struct sup_err *err, const char *path, cons
 	case SQLITE_PERM:
 		hint = WRITABLE_HINT;
 		break;
+	case SQLITE_FULL:
+		hint = "; make room on its filesystem";
+		break;
 	}
 	return sup_err_set(err, -EIO, "%s: %s: %s%s", path, what, sqlite3_errmsg(s->db), hint);
 }

@@ -2,7 +2,8 @@
 # The database failing under supd (README "Database"):
 #  (a) a damaged file at start: supd refuses with one line naming the file
 #      and what to do, exits 1, and leaves the file as it was;
-#  (b) a read-only database (read-only mount) at start: refused the same way;
+#  (b) a read-only database (read-only mount) at start, or a full disk and no
+#      database yet: refused the same way;
 #  (c) the disk under state_dir fills while containers churn: supd goes on
 #      supervising, keeps the changes in memory, and once there is room every
 #      run and event is in the database, in order, with a db-error and a
@@ -93,6 +94,15 @@ stop_supd
 status=0; out=$(ro_supd) || status=$?
 check "read-only database: exit status" 1 "$status"
 check_match "it says so" "^supd: database: $DB: the database is read-only \(Read-only file system\); supd must be able to write" "$out"
+
+# A full filesystem and no database yet: nothing to supervise with.
+rm -f "$DB"*
+status=0
+out=$(unshare -m --propagation private sh -c \
+	'mount -t tmpfs -o size=64k tmpfs "$1" && { cat /dev/zero > "$1/ballast" 2>/dev/null; exec "$2" -c "$3"; }' \
+	sh "$T/state" "$SUPD" "$CONF" 2>&1) || status=$?
+check "full disk, no database yet: exit status" 1 "$status"
+check_match "it says so" "^supd: database: $DB: .*database or disk is full; make room on its filesystem$" "$out"
 
 # --- helpers for the churn parts ---------------------------------------------
 
