@@ -559,8 +559,8 @@ static int check_writable(struct store *s, const char *path, struct sup_err *err
 
 /* A damaged file is refused at start rather than found out by the first
  * write hours later. quick_check reads every page but skips the index
- * cross-checks of integrity_check: a database of a million events takes
- * about a second. */
+ * cross-checks of integrity_check: a database of a million events (120 MB)
+ * takes about a second of CPU. */
 static int check_not_corrupt(struct store *s, const char *path, struct sup_err *err)
 {
 	sqlite3_stmt *q = NULL;
