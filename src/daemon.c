@@ -89,7 +89,8 @@ static void on_prune(uv_timer_t *t)
 	struct supd *d = t->data;
 	uint64_t keep = d->config->supd.events_keep_ms;
 	int64_t now = daemon_now_ms();
-	if (keep == 0 || keep >= (uint64_t)now) {
+	/* While the database fails, pruning would only fail too. */
+	if (keep == 0 || keep >= (uint64_t)now || dbsync_is_failing(&d->db)) {
 		uv_timer_start(t, on_prune, PRUNE_INTERVAL_MS, 0);
 		return;
 	}
@@ -130,8 +131,6 @@ static int daemon_reexec_check(struct supd *d, struct sup_err *err)
 	return 0;
 }
 
-static void flush_store(struct supd *d);
-
 /* Save the state and execute supd's binary again, same pid: the containers
  * stay its children. The new image re-adopts them from the database and
  * takes the pipes and pidfds back from the keeper (recover.c). */
@@ -149,7 +148,9 @@ static void daemon_reexec(struct supd *d)
 	for (int i = 0; i < d->n_leaving; i++)
 		sv_prepare_reexec(d->leaving[i]);
 	store_event(d->store, daemon_now_ms(), NULL, "supd-reexec", exe);
-	flush_store(d);
+	/* Everything recorded must be in the database before the exec: what
+	 * a failing database still owes is written now or reported lost. */
+	dbsync_drain(&d->db);
 	(void)notify_send("RELOADING=1\nSTATUS=re-executing");
 	log_info("re-executing %s", exe);
 	execv(exe, daemon_argv);
@@ -167,30 +168,41 @@ void daemon_keeper_drop(struct supd *d, pid_t pid, uint64_t starttime)
 		d->cap_keeper_drops = d->cap_keeper_drops ? d->cap_keeper_drops * 2 : 16;
 		d->keeper_drops = xrealloc(d->keeper_drops, sizeof(*d->keeper_drops) * (size_t)d->cap_keeper_drops);
 	}
-	d->keeper_drops[d->n_keeper_drops++] = (struct keeper_drop){ pid, starttime };
+	/* Sent once every write made so far (the run's end among them) is
+	 * committed. */
+	struct store_backlog bl;
+	store_get_backlog(d->store, &bl);
+	d->keeper_drops[d->n_keeper_drops++] =
+		(struct keeper_drop){ pid, starttime, bl.committed + bl.pending + bl.dropped };
 }
 
-static void flush_store(struct supd *d)
+void daemon_flush(struct supd *d)
 {
-	int r = store_flush(d->store);
-	if (r < 0) {
-		log_warning("committing to the database: %s; this turn's records may be lost, ignoring", strerror(-r));
-		return;
+	dbsync_flush(&d->db);
+	/* The keeper lets go of a run once its end is committed, not before:
+	 * until then a crash would still need its pidfd to learn the exit. */
+	struct store_backlog bl;
+	store_get_backlog(d->store, &bl);
+	int sent = 0;
+	while (sent < d->n_keeper_drops && d->keeper_drops[sent].after_commit <= bl.committed) {
+		(void)keeper_drop(d->keeper, d->keeper_drops[sent].pid, d->keeper_drops[sent].starttime);
+		sent++;
 	}
-	for (int i = 0; i < d->n_keeper_drops; i++)
-		(void)keeper_drop(d->keeper, d->keeper_drops[i].pid, d->keeper_drops[i].starttime);
-	d->n_keeper_drops = 0;
+	if (sent > 0) {
+		d->n_keeper_drops -= sent;
+		memmove(d->keeper_drops, d->keeper_drops + sent, sizeof(*d->keeper_drops) * (size_t)d->n_keeper_drops);
+	}
 }
 
 static void on_flush_prepare(uv_prepare_t *h)
 {
-	flush_store(h->data);
+	daemon_flush(h->data);
 }
 
 static void on_flush_check(uv_check_t *h)
 {
 	struct supd *d = h->data;
-	flush_store(d);
+	daemon_flush(d);
 	/* Here, at the end of a loop turn, so that the request's reply is out. */
 	if (d->reexec_pending)
 		daemon_reexec(d);
@@ -220,7 +232,9 @@ static void daemon_finish(struct supd *d)
 	}
 	uv_close((uv_handle_t *)&d->metrics_timer, NULL);
 	d->metrics_timer.data = NULL;
-	flush_store(d);
+	/* The last records, and whatever a failing database still owes. */
+	dbsync_drain(&d->db);
+	dbsync_close(&d->db);
 	/* Every container stopped: nothing is left for the keeper to hold. */
 	if (keeper_is_connected(d->keeper))
 		(void)keeper_quit(d->keeper);
@@ -337,7 +351,7 @@ static void on_ctl_request(void *data, struct ctl_client *cl, const char *verb, 
 		char summary[1024];
 		struct sup_err err = { 0 };
 		int r = d->shutting_down ? -ESHUTDOWN : daemon_reload(d, summary, sizeof(summary), &err);
-		flush_store(d);
+		daemon_flush(d);
 		if (r == -ESHUTDOWN)
 			ctl_reply(cl, false, "supd is shutting down");
 		else if (r < 0)
@@ -359,7 +373,7 @@ static void on_ctl_request(void *data, struct ctl_client *cl, const char *verb, 
 			return;
 		}
 		int r = sv_kill(c, sig);
-		flush_store(d);
+		daemon_flush(d);
 		if (r == -ESRCH)
 			ctl_reply(cl, false, "container '%s' is not running (%s)", name, sv_state_to_string(c->state));
 		else if (r < 0)
@@ -436,7 +450,7 @@ static int daemon_open(struct supd *d, const char *config_path, struct sup_err *
 		return r;
 	daemon_attach_keeper(d);
 	if ((r = store_open(s->db_path, &d->store, err)) < 0)
-		return sup_err_prefix(err, "database %s", s->db_path);
+		return sup_err_prefix(err, "database"); /* the message names the file */
 	if ((r = store_last_stop_was_clean(d->store, &d->last_stop_clean)) < 0 ||
 	    (r = store_list_containers(d->store, &d->recovery_rows, &d->n_recovery_rows)) < 0)
 		return sup_err_set(err, r, "database %s: reading what the last supd left: %s", s->db_path, strerror(-r));
@@ -462,6 +476,10 @@ static int daemon_open(struct supd *d, const char *config_path, struct sup_err *
 		}
 		d->n_containers++;
 	}
+	/* From here on writes are queued (and this one commits with the first
+	 * loop turn), so a database locked by another process does not keep
+	 * supd from starting. */
+	store_set_autobatch(d->store, true);
 	r = store_sync_containers(d->store, names, d->n_containers, daemon_now_ms());
 	free(names);
 	if (r < 0)
@@ -476,7 +494,8 @@ static int daemon_open(struct supd *d, const char *config_path, struct sup_err *
 	/* One commit per loop turn: writes join a batch, committed when the
 	 * turn's callbacks are done (check) and before the loop waits
 	 * (prepare, for the timers' writes). */
-	store_set_autobatch(d->store, true);
+	if ((r = dbsync_init(&d->db, &d->loop, d->store, s->db_path, s->socket_path)) < 0)
+		return sup_err_set(err, r, "database timer: %s", uv_strerror(r));
 	uv_prepare_init(&d->loop, &d->flush_prepare);
 	d->flush_prepare.data = d;
 	uv_prepare_start(&d->flush_prepare, on_flush_prepare);

@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "ctable.h"
+#include "dbsync.h"
 #include "logpipe.h"
 #include "seccomp_filter.h"
 
@@ -37,10 +38,14 @@ struct supd {
 	struct store_container *recovery_rows;
 	int n_recovery_rows;
 	bool last_stop_clean;
-	struct keeper_drop { pid_t pid; uint64_t starttime; } *keeper_drops; /* runs ended this turn: */
-	                            /* the keeper lets go once their ends are committed */
+	struct keeper_drop {        /* runs that ended: the keeper lets go of one */
+		pid_t pid;          /* once the store has committed after_commit writes */
+		uint64_t starttime;
+		uint64_t after_commit;
+	} *keeper_drops;
 	int n_keeper_drops, cap_keeper_drops;
 	uv_timer_t prune_timer; /* hourly: events older than events_keep */
+	struct dbsync db;           /* commits the store's backlog; retries while the database fails */
 	uv_prepare_t flush_prepare; /* commit the store's batch before the loop waits */
 	uv_check_t flush_check;     /* and right after each turn's I/O callbacks */
 	uv_timer_t metrics_timer; /* one-shot after a change; data NULL until initialized */
@@ -87,6 +92,9 @@ void daemon_keeper_drop(struct supd *d, pid_t pid, uint64_t starttime);
 /* The descriptor of sup-init (see init_binary.h), opened on first use and
  * kept for supd's lifetime. fd (owned by d) or -errno with err set. */
 int daemon_init_fd(struct supd *d, struct sup_err *err);
+/* Commit the database's backlog now (a client is about to read it), or
+ * leave it to the retry timer while the database fails. */
+void daemon_flush(struct supd *d);
 
 /* Next pseudo-random number (restart jitter; not for secrets). */
 uint32_t daemon_random(struct supd *d);

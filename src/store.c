@@ -1,7 +1,8 @@
 /* store.c - the SQLite database (see store.h and db/README.md): open,
  * migrate, close, transactions and batching, time and binding helpers.
- * The writers are in store_write.c, the readers in store_read.c; what they
- * share is in store-internal.h.
+ * The writers are in store_write.c, the readers in store_read.c, the
+ * backlog of batch mode in store_queue.c; what they share is in
+ * store-internal.h.
  *
  * Owns the sqlite3 connection, every prepared statement (prepared once at
  * open, reset after each use so no read snapshot outlives a call), the
@@ -30,7 +31,9 @@
 #include "store_schema.h"
 
 /* Long enough to ride out a checkpoint or another writer's short
- * transaction; readers in WAL mode never take the write lock at all. */
+ * transaction during open and migration; readers in WAL mode never take the
+ * write lock at all. supd lowers it once open (store_set_busy_timeout()):
+ * its writes are queued and retried instead of waited for. */
 #define STORE_BUSY_TIMEOUT_MS 5000
 
 /* The form of every time in the database; strftime() prints it back, which
@@ -73,11 +76,11 @@ static const char *const stmt_sql[] = {
 	/* ?1 name, ?2 state, ?3 now */
 	[ST_SET_STATE] = "UPDATE containers SET " STATE_SINCE("?2", "?3") ", state = ?2, updated_at = ?3 "
 			 "WHERE name = ?1",
-	/* ?1 name, ?2 pid, ?3 pid_starttime, ?4 cgroup, ?5 now. Selecting from
-	 * containers makes an unknown name insert nothing (-ENOENT) instead of
-	 * tripping the foreign key. */
-	[ST_RUN_INSERT] = "INSERT INTO runs (container, pid, pid_starttime, cgroup, started_at) "
-			  "SELECT name, ?2, ?3, ?4, ?5 FROM containers WHERE name = ?1",
+	/* ?1 name, ?2 pid, ?3 pid_starttime, ?4 cgroup, ?5 now, ?6 run id (see
+	 * next_run_id). Selecting from containers makes an unknown name insert
+	 * nothing (-ENOENT) instead of tripping the foreign key. */
+	[ST_RUN_INSERT] = "INSERT INTO runs (id, container, pid, pid_starttime, cgroup, started_at) "
+			  "SELECT ?6, name, ?2, ?3, ?4, ?5 FROM containers WHERE name = ?1",
 	/* ?1 name, ?2 run id, ?3 pid, ?4 pid_starttime, ?5 cgroup, ?6 now, ?7 state */
 	[ST_RUN_BEGIN_CONTAINER] =
 		"UPDATE containers SET current_run = ?2, pid = ?3, pid_starttime = ?4, cgroup = ?5, "
@@ -349,38 +352,10 @@ int tx_end(struct store *s, int r)
 	return tx_commit(s);
 }
 
-/* With autobatch on, the first write after a flush opens one transaction
- * that collects every write until the next store_flush(): one commit per
- * loop turn instead of several per container start. */
-int ensure_batch(struct store *s)
+void store_set_busy_timeout(struct store *s, int ms)
 {
-	if (!s->autobatch || s->depth > 0)
-		return 0;
-	int r = tx_begin(s);
-	if (r == 0)
-		s->batch_open = true;
-	return r;
-}
-
-void store_set_autobatch(struct store *s, bool on)
-{
-	s->autobatch = on;
-}
-
-int store_flush(struct store *s)
-{
-	if (!s->batch_open)
-		return 0;
-	/* A failed write inside the batch may have ended the transaction
-	 * (SQLite rolls back by itself on some errors): nothing to commit. */
-	if (sqlite3_get_autocommit(s->db)) {
-		s->depth = 0;
-		s->batch_open = false;
-		return -EIO;
-	}
-	assert(s->depth == 1);
-	s->batch_open = false;
-	return tx_commit(s);
+	assert(s && ms >= 0);
+	sqlite3_busy_timeout(s->db, ms);
 }
 
 int store_begin(struct store *s)
@@ -399,11 +374,32 @@ int store_commit(struct store *s)
 
 /* --- open, migrate, close -------------------------------------------------- */
 
+#define DAMAGED_HINT \
+	"; the file is damaged or not a database: move it (and its -wal and -shm files) away, " \
+	"then start supd again to get a new, empty database, or restore one from a backup"
+#define WRITABLE_HINT "; supd must be able to write the database file and create files in its directory"
+
 /* Prefix every open-time message with the path: supd and supctl may be
  * looking at different files (--db). */
 static int db_error(struct store *s, struct sup_err *err, const char *path, const char *what)
 {
-	return sup_err_set(err, -EIO, "%s: %s: %s", path, what, sqlite3_errmsg(s->db));
+	/* What to do about it, for the failures a person can fix. */
+	const char *hint = "";
+	switch (sqlite3_errcode(s->db)) {
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		/* What we were doing does not matter: the file is bad. */
+		return sup_err_set(err, -EUCLEAN, "%s: %s%s", path, sqlite3_errmsg(s->db), DAMAGED_HINT);
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+		hint = WRITABLE_HINT;
+		break;
+	case SQLITE_FULL:
+		hint = "; make room on its filesystem";
+		break;
+	}
+	return sup_err_set(err, -EIO, "%s: %s: %s%s", path, what, sqlite3_errmsg(s->db), hint);
 }
 
 static int open_db(struct store *s, const char *path, int flags, struct sup_err *err)
@@ -413,23 +409,49 @@ static int open_db(struct store *s, const char *path, int flags, struct sup_err 
 		/* "unable to open database file" alone does not say why. */
 		int e = s->db ? sqlite3_system_errno(s->db) : 0;
 		const char *msg = s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
+		const char *hint = flags & SQLITE_OPEN_READWRITE ? WRITABLE_HINT : "";
+		/* A file that is not there yet fails on its directory, but
+		 * SQLite's last errno is from looking for the file. */
+		if ((flags & SQLITE_OPEN_CREATE) && access(path, F_OK) < 0 && errno == ENOENT) {
+			char dir[PATH_MAX];
+			snprintf(dir, sizeof(dir), "%s", path);
+			char *slash = strrchr(dir, '/');
+			if (slash)
+				*(slash == dir ? slash + 1 : slash) = 0;
+			if (access(slash ? dir : ".", W_OK) < 0)
+				e = errno;
+		}
 		if (e)
-			return sup_err_set(err, -EIO, "%s: open: %s (%s)", path, msg, strerror(e));
-		return sup_err_set(err, -EIO, "%s: open: %s", path, msg);
+			return sup_err_set(err, -EIO, "%s: open: %s (%s)%s", path, msg, strerror(e), hint);
+		return sup_err_set(err, -EIO, "%s: open: %s%s", path, msg, hint);
 	}
 	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	return 0;
+}
+
+/* Run sql (a pragma or query at open) up to its first row: *ret_q is then
+ * on that row, for the caller to read and finalize. Else err says what
+ * failed and *ret_q is NULL. */
+static int first_row(struct store *s, const char *sql, const char *path, const char *what, sqlite3_stmt **ret_q,
+		     struct sup_err *err)
+{
+	sqlite3_stmt *q = NULL;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK || sqlite3_step(q) != SQLITE_ROW) {
+		int r = db_error(s, err, path, what);
+		sqlite3_finalize(q);
+		*ret_q = NULL;
+		return r;
+	}
+	*ret_q = q;
 	return 0;
 }
 
 static int read_user_version(struct store *s, const char *path, int *ret, struct sup_err *err)
 {
 	sqlite3_stmt *q = NULL;
-	int r = 0;
-
-	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK ||
-	    sqlite3_step(q) != SQLITE_ROW)
-		r = db_error(s, err, path, "read schema version");
-	else
+	int r = first_row(s, "PRAGMA user_version", path, "read schema version", &q, err);
+	if (r == 0)
 		*ret = sqlite3_column_int(q, 0);
 	sqlite3_finalize(q);
 	return r;
@@ -446,12 +468,8 @@ static int exec_sql(struct store *s, const char *sql, const char *path, const ch
 static int set_journal_mode_wal(struct store *s, const char *path, struct sup_err *err)
 {
 	sqlite3_stmt *q = NULL;
-	int r = 0;
-
-	if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &q, NULL) != SQLITE_OK ||
-	    sqlite3_step(q) != SQLITE_ROW)
-		r = db_error(s, err, path, "enable WAL");
-	else {
+	int r = first_row(s, "PRAGMA journal_mode = WAL", path, "enable WAL", &q, err);
+	if (r == 0) {
 		/* The pragma answers with the mode in force. ":memory:" stays
 		 * "memory", which is fine (nobody else can read it anyway);
 		 * anything else on a file would let dashboards block supd. */
@@ -466,7 +484,7 @@ static int set_journal_mode_wal(struct store *s, const char *path, struct sup_er
 
 static int migrate_locked(struct store *s, const char *path, struct sup_err *err)
 {
-	int v, r;
+	int v = 0, r;
 
 	r = read_user_version(s, path, &v, err);
 	if (r < 0)
@@ -517,7 +535,14 @@ static int migrate_locked(struct store *s, const char *path, struct sup_err *err
  * (BEGIN/COMMIT, VACUUM, PRAGMA journal_mode or foreign_keys). */
 static int migrate(struct store *s, const char *path, struct sup_err *err)
 {
-	int r = exec_sql(s, "BEGIN IMMEDIATE", path, "begin migration", err);
+	/* Up to date: no write lock needed, so supd starts even while another
+	 * process holds it (its writes wait in memory, see store_flush()). */
+	int v = 0;
+	int r = read_user_version(s, path, &v, err);
+	if (r < 0 || v == store_n_migrations)
+		return r;
+
+	r = exec_sql(s, "BEGIN IMMEDIATE", path, "begin migration", err);
 	if (r < 0)
 		return r;
 
@@ -527,6 +552,54 @@ static int migrate(struct store *s, const char *path, struct sup_err *err)
 		return r;
 	}
 	return exec_sql(s, "COMMIT", path, "commit migration", err);
+}
+
+/* SQLite opens a file it may not write read-only without a word, and
+ * every write would then fail: refuse it up front instead. */
+static int check_writable(struct store *s, const char *path, struct sup_err *err)
+{
+	if (sqlite3_db_readonly(s->db, "main") != 1)
+		return 0;
+	const char *why = access(path, W_OK) < 0 ? strerror(errno) : "opened read-only";
+	return sup_err_set(err, -EROFS, "%s: the database is read-only (%s)%s", path, why, WRITABLE_HINT);
+}
+
+/* A damaged file is refused at start rather than found out by the first
+ * write hours later. quick_check reads every page but skips the index
+ * cross-checks of integrity_check: a database of a million events (120 MB)
+ * takes about a second of CPU. */
+static int check_not_corrupt(struct store *s, const char *path, struct sup_err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int r = first_row(s, "PRAGMA quick_check(1)", path, "check", &q, err);
+	if (r == 0) {
+		const char *verdict = (const char *)sqlite3_column_text(q, 0);
+		if (!verdict || strcmp(verdict, "ok") != 0) {
+			/* One line: the verdict spans several. */
+			char what[256];
+			snprintf(what, sizeof(what), "%s", verdict ? verdict : "?");
+			for (char *p = what; *p; p++)
+				if (*p == '\n')
+					*p = ' ';
+			r = sup_err_set(err, -EUCLEAN, "%s: the database is corrupt (quick_check: %s)%s", path, what,
+					DAMAGED_HINT);
+		}
+	}
+	sqlite3_finalize(q);
+	return r;
+}
+
+/* Run ids are handed out here, not by the insert, so that a run whose
+ * insert waits in the backlog already has the id its end will name. supd
+ * is the only writer, so max(id) + 1 read once stays right. */
+static int read_next_run_id(struct store *s, const char *path, struct sup_err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int r = first_row(s, "SELECT coalesce(max(id), 0) + 1 FROM runs", path, "read the last run id", &q, err);
+	if (r == 0)
+		s->next_run_id = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return r;
 }
 
 static int prepare_all(struct store *s, const char *path, struct sup_err *err)
@@ -549,11 +622,22 @@ int store_open(const char *path, struct store **ret, struct sup_err *err)
 	assert(path && ret);
 	s = xcalloc(1, sizeof(*s));
 
+	s->tail = &s->head;
+	s->max_pending = STORE_BACKLOG_MAX_WRITES;
+	s->max_pending_bytes = STORE_BACKLOG_MAX_BYTES;
+
 	r = open_db(s, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, err);
 	if (r < 0)
 		return r;
+	r = check_writable(s, path, err);
+	if (r < 0)
+		return r;
 
+	/* The first read of the file: "not a database" shows here. */
 	r = set_journal_mode_wal(s, path, err);
+	if (r < 0)
+		return r;
+	r = check_not_corrupt(s, path, err);
 	if (r < 0)
 		return r;
 	/* NORMAL in WAL mode: safe against a supd crash, may lose the last
@@ -581,6 +665,9 @@ int store_open(const char *path, struct store **ret, struct sup_err *err)
 	r = exec_sql(s, "PRAGMA foreign_keys = ON", path, "enable foreign keys", err);
 	if (r < 0)
 		return r;
+	r = read_next_run_id(s, path, err);
+	if (r < 0)
+		return r;
 	r = prepare_all(s, path, err);
 	if (r < 0)
 		return r;
@@ -592,7 +679,7 @@ int store_open(const char *path, struct store **ret, struct sup_err *err)
 int store_open_readonly(const char *path, struct store **ret, struct sup_err *err)
 {
 	_cleanup_(store_closep) struct store *s = NULL;
-	int v, r;
+	int v = 0, r;
 
 	assert(path && ret);
 
@@ -607,6 +694,7 @@ int store_open_readonly(const char *path, struct store **ret, struct sup_err *er
 	}
 
 	s = xcalloc(1, sizeof(*s));
+	s->tail = &s->head;
 	s->readonly = true;
 	r = open_db(s, path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, err);
 	if (r < 0)
@@ -643,14 +731,15 @@ struct store *store_close(struct store *s)
 {
 	if (!s)
 		return NULL;
-	(void)store_flush(s); /* a batch left open would be rolled back by the close */
+	(void)store_flush(s); /* what is still queued is lost with the backlog */
+	backlog_free(s);
 
 	for (size_t i = 0; i < _ST_MAX; i++)
 		sqlite3_finalize(s->stmt[i]);
 	if (s->db) {
 		/* Recommended for long-lived connections: refresh planner
 		 * statistics where queries would benefit. Skipped inside an
-		 * unfinished batch, which the close rolls back. */
+		 * unfinished transaction, which the close rolls back. */
 		if (!s->readonly && s->depth == 0 && s->stmt[_ST_MAX - 1])
 			sqlite3_exec(s->db, "PRAGMA optimize", NULL, NULL, NULL);
 		/* _v2: never leaks the connection, even if a statement were

@@ -1,5 +1,6 @@
 /* store.h - the SQLite database, the system of record. The only module
- * that includes sqlite3.h (store.c, store_write.c, store_read.c).
+ * that includes sqlite3.h (store.c, store_write.c, store_read.c,
+ * store_queue.c).
  *
  * supd opens it read-write (WAL mode, schema migrated to the version built
  * in from db/); supctl and dashboards open it read-only and never block
@@ -17,7 +18,11 @@
 
 struct store;
 
-/* Open (creating if needed) and migrate to the newest schema. */
+/* Open (creating if needed) and migrate to the newest schema. Refuses,
+ * with err saying what to do: a file SQLite could only open read-only
+ * (-EROFS: permissions, a read-only mount), a file that is not a database
+ * or fails PRAGMA quick_check (-EUCLEAN), a schema newer than this build
+ * (-EPROTO). */
 int store_open(const char *path, struct store **ret, struct sup_err *err);
 /* Open an existing database read-only (supctl). -ENOENT if missing. */
 int store_open_readonly(const char *path, struct store **ret, struct sup_err *err);
@@ -31,12 +36,50 @@ int store_schema_version(void);
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 
-/* Batch mode (supd): every write joins one transaction opened by the first
- * write after the last store_flush(); store_flush() commits it. supd
- * flushes before its loop waits, so readers see each turn's writes as soon
- * as the turn is done, and a turn costs one commit. */
+/* Batch mode (supd): every write is queued in memory, in order, and
+ * store_flush() commits the queue (the backlog), one transaction per at
+ * most STORE_FLUSH_CHUNK writes. supd flushes before its loop waits, so
+ * readers see each turn's writes as soon as the turn is done, and a turn
+ * costs one commit. When the database cannot commit (locked by another
+ * writer, disk full, I/O error, made read-only) the writes stay queued
+ * and a later store_flush() catches up in order. A write that the
+ * database refuses outright (an unknown container: -ENOENT before) is
+ * skipped and counted in rejected. In batch mode every writer below
+ * returns 0 at once, or -EINVAL for bad arguments; a write that finds the
+ * backlog full (STORE_BACKLOG_MAX_WRITES writes or _BYTES of memory) is
+ * dropped and counted, never silently. */
 void store_set_autobatch(struct store *s, bool on);
+
+#define STORE_BACKLOG_MAX_WRITES 100000
+#define STORE_BACKLOG_MAX_BYTES (64u << 20)
+#define STORE_FLUSH_CHUNK 1000
+
+/* Commit the backlog, oldest first: 0 when it is empty; 1 when writes are
+ * left after about STORE_FLUSH_BUDGET_MS of work (call again soon, so a
+ * long catch-up does not stall the caller); -errno when the database
+ * failed (-EBUSY locked, -ENOSPC full, -EROFS read-only, -EIO, ...), with
+ * SQLite's message in store_backlog.error, everything not committed still
+ * queued. Chunks committed before a failure stay committed. */
+#define STORE_FLUSH_BUDGET_MS 50
 int store_flush(struct store *s);
+
+struct store_backlog {
+	size_t pending;        /* writes queued, not yet committed */
+	size_t pending_bytes;  /* memory they take */
+	uint64_t committed;    /* writes committed from the backlog since open */
+	uint64_t dropped;      /* writes dropped since open because the backlog was full */
+	uint64_t rejected;     /* writes the database refused and that were skipped */
+	const char *error;     /* SQLite's message for the last failed flush, "" if none */
+	const char *rejected_error; /* and for the last rejected write */
+};
+/* The backlog's counters; the strings live until the next store call. */
+void store_get_backlog(const struct store *s, struct store_backlog *ret);
+/* Caps of the backlog (tests; supd keeps the defaults above). */
+void store_set_backlog_limit(struct store *s, size_t max_writes, size_t max_bytes);
+/* How long a write waits for another writer's lock before it fails with
+ * -EBUSY (store_open() sets 5 s, which lets a concurrent migration finish;
+ * supd lowers it once open, so a stuck writer cannot stall its loop). */
+void store_set_busy_timeout(struct store *s, int ms);
 
 /* Make sure a row exists for every configured container (state 'stopped'
  * for new rows, removed = 0), and mark rows whose names are not in the
@@ -47,7 +90,9 @@ int store_sync_containers(struct store *s, const char *const *names, int n, int6
 int store_set_state(struct store *s, const char *name, const char *state, int64_t now_ms);
 
 /* A new run begins: insert into runs, point containers.current_run at it,
- * set pid, pid_starttime, cgroup, started_at, state. */
+ * set pid, pid_starttime, cgroup, started_at, state. *ret_run_id gets the
+ * run's id, allocated in memory (one more than the last run's) so that it
+ * is known before the row is committed. */
 int store_run_begin(struct store *s, const char *name, pid_t pid, uint64_t pid_starttime,
 		    const char *cgroup, const char *state, int64_t now_ms, int64_t *ret_run_id);
 

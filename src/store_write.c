@@ -1,6 +1,8 @@
-/* store_write.c - the writers of the store (see store.h): each records
- * what the supervisor says changed, all-or-nothing inside its own
- * transaction level (store-internal.h). Never logs, decides nothing. */
+/* store_write.c - the writers of the store (see store.h): each checks its
+ * arguments and describes the write as a struct store_op, which
+ * op_submit() applies at once or queues (autobatch); op_apply() records it,
+ * all-or-nothing inside its own transaction level (store-internal.h).
+ * Never logs, decides nothing. */
 #include <assert.h>
 #include <errno.h>
 #include <stdint.h>
@@ -13,6 +15,8 @@
  * (one per process killed). Real rises between two reads of the counter are
  * a handful; this only bounds the work should a counter read be garbage. */
 #define STORE_OOM_EVENTS_MAX 10000
+
+static int event_locked(struct store *s, int64_t now_ms, const char *name, const char *type, const char *detail);
 
 static int strcmp_ptr(const void *a, const void *b)
 {
@@ -90,8 +94,6 @@ static int sync_locked(struct store *s, const char *const *names, int n, int64_t
 
 int store_sync_containers(struct store *s, const char *const *names, int n, int64_t now_ms)
 {
-	if (ensure_batch(s) < 0)
-		return -EIO;
 	assert(s);
 	assert(n == 0 || names);
 	if (n < 0)
@@ -100,10 +102,8 @@ int store_sync_containers(struct store *s, const char *const *names, int n, int6
 		if (!names[i] || !*names[i])
 			return -EINVAL;
 
-	int r = tx_begin(s);
-	if (r < 0)
-		return r;
-	return tx_end(s, sync_locked(s, names, n, now_ms));
+	return op_submit(s, &(struct store_op){ .kind = OP_SYNC_CONTAINERS, .now_ms = now_ms, .names = names,
+						.n_names = n });
 }
 
 /* -ENOENT when the last UPDATE/INSERT touched no row. */
@@ -114,9 +114,12 @@ static int changed_or_enoent(struct store *s)
 
 int store_set_state(struct store *s, const char *name, const char *state, int64_t now_ms)
 {
-	if (ensure_batch(s) < 0)
-		return -EIO;
 	assert(s && name && state);
+	return op_submit(s, &(struct store_op){ .kind = OP_SET_STATE, .now_ms = now_ms, .name = name, .state = state });
+}
+
+static int set_state_locked(struct store *s, const char *name, const char *state, int64_t now_ms)
+{
 	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_SET_STATE];
 
 	if (bind_text(q, 1, name) < 0 || bind_text(q, 2, state) < 0 || bind_time(q, 3, now_ms) < 0 ||
@@ -125,20 +128,17 @@ int store_set_state(struct store *s, const char *name, const char *state, int64_
 	return changed_or_enoent(s);
 }
 
-static int run_begin_locked(struct store *s, const char *name, pid_t pid, uint64_t pid_starttime,
-			    const char *cgroup, const char *state, int64_t now_ms, int64_t *ret_run_id)
+static int run_begin_locked(struct store *s, const char *name, int64_t id, int64_t pid, uint64_t pid_starttime,
+			    const char *cgroup, const char *state, int64_t now_ms)
 {
-	int64_t id;
-
 	{
 		_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_RUN_INSERT];
 		if (bind_text(q, 1, name) < 0 || bind_int64_or_null(q, 2, pid) < 0 ||
 		    bind_int64_or_null(q, 3, (int64_t)pid_starttime) < 0 || bind_text(q, 4, cgroup) < 0 ||
-		    bind_time(q, 5, now_ms) < 0 || step_done(q) < 0)
+		    bind_time(q, 5, now_ms) < 0 || bind_int64(q, 6, id) < 0 || step_done(q) < 0)
 			return -EIO;
 		if (sqlite3_changes(s->db) == 0)
 			return -ENOENT;
-		id = sqlite3_last_insert_rowid(s->db);
 	}
 
 	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_RUN_BEGIN_CONTAINER];
@@ -146,25 +146,23 @@ static int run_begin_locked(struct store *s, const char *name, pid_t pid, uint64
 	    bind_int64_or_null(q, 4, (int64_t)pid_starttime) < 0 || bind_text(q, 5, cgroup) < 0 ||
 	    bind_time(q, 6, now_ms) < 0 || bind_text(q, 7, state) < 0 || step_done(q) < 0)
 		return -EIO;
-
-	if (ret_run_id)
-		*ret_run_id = id;
 	return 0;
 }
 
 int store_run_begin(struct store *s, const char *name, pid_t pid, uint64_t pid_starttime,
 		    const char *cgroup, const char *state, int64_t now_ms, int64_t *ret_run_id)
 {
-	if (ensure_batch(s) < 0)
-		return -EIO;
 	assert(s && name && state);
 	if (pid < 0 || pid_starttime > INT64_MAX)
 		return -EINVAL;
 
-	int r = tx_begin(s);
-	if (r < 0)
-		return r;
-	return tx_end(s, run_begin_locked(s, name, pid, pid_starttime, cgroup, state, now_ms, ret_run_id));
+	int64_t id = s->next_run_id++;
+	int r = op_submit(s, &(struct store_op){ .kind = OP_RUN_BEGIN, .now_ms = now_ms, .name = name, .run_id = id,
+						 .pid = pid, .pid_starttime = pid_starttime, .cgroup = cgroup,
+						 .state = state });
+	if (r >= 0 && ret_run_id)
+		*ret_run_id = id;
+	return r;
 }
 
 static int run_end_locked(struct store *s, const char *name, int64_t run_id, const struct store_run_end *end)
@@ -193,21 +191,21 @@ static int run_end_locked(struct store *s, const char *name, int64_t run_id, con
 
 int store_run_end(struct store *s, const char *name, int64_t run_id, const struct store_run_end *end)
 {
-	if (ensure_batch(s) < 0)
-		return -EIO;
 	assert(s && name && end && end->state);
-
-	int r = tx_begin(s);
-	if (r < 0)
-		return r;
-	return tx_end(s, run_end_locked(s, name, run_id, end));
+	return op_submit(s, &(struct store_op){ .kind = OP_RUN_END, .now_ms = end->ended_at_ms, .name = name,
+						.run_id = run_id, .exit_code = end->exit_code, .signal = end->signal,
+						.oom_killed = end->oom_killed, .detail = end->reason,
+						.state = end->state });
 }
 
 int store_count_restart(struct store *s, const char *name)
 {
-	if (ensure_batch(s) < 0)
-		return -EIO;
 	assert(s && name);
+	return op_submit(s, &(struct store_op){ .kind = OP_COUNT_RESTART, .name = name });
+}
+
+static int count_restart_locked(struct store *s, const char *name)
+{
 	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_COUNT_RESTART];
 
 	if (bind_text(q, 1, name) < 0 || step_done(q) < 0)
@@ -238,7 +236,7 @@ static int record_oom_locked(struct store *s, const char *name, int64_t run_id, 
 	 * the exact number even if a bogus counter jump claims millions. */
 	int64_t n = count < STORE_OOM_EVENTS_MAX ? count : STORE_OOM_EVENTS_MAX;
 	for (int64_t i = 0; i < n; i++) {
-		int r = store_event(s, now_ms, name, "oom-kill", detail);
+		int r = event_locked(s, now_ms, name, "oom-kill", detail);
 		if (r < 0)
 			return r;
 	}
@@ -247,22 +245,22 @@ static int record_oom_locked(struct store *s, const char *name, int64_t run_id, 
 
 int store_record_oom(struct store *s, const char *name, int64_t run_id, int64_t count, int64_t now_ms, const char *detail)
 {
-	if (ensure_batch(s) < 0)
-		return -EIO;
 	assert(s && name);
 	if (count <= 0)
 		return -EINVAL;
-	int r = tx_begin(s);
-	if (r < 0)
-		return r;
-	return tx_end(s, record_oom_locked(s, name, run_id, count, now_ms, detail));
+	return op_submit(s, &(struct store_op){ .kind = OP_RECORD_OOM, .now_ms = now_ms, .name = name,
+						.run_id = run_id, .count = count, .detail = detail });
 }
 
 int store_event(struct store *s, int64_t now_ms, const char *name, const char *type, const char *detail)
 {
-	if (ensure_batch(s) < 0)
-		return -EIO;
 	assert(s && type);
+	return op_submit(s, &(struct store_op){ .kind = OP_EVENT, .now_ms = now_ms, .name = name, .type = type,
+						.detail = detail });
+}
+
+static int event_locked(struct store *s, int64_t now_ms, const char *name, const char *type, const char *detail)
+{
 	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_EVENT];
 
 	if (bind_time(q, 1, now_ms) < 0 || bind_text(q, 2, name) < 0 || bind_text(q, 3, type) < 0 ||
@@ -284,31 +282,69 @@ static int prune_events_locked(struct store *s, int64_t older_than_ms, int max_r
 
 int store_prune_events(struct store *s, int64_t older_than_ms, int max_rows, int *ret_deleted)
 {
-	if (ensure_batch(s) < 0)
-		return -EIO;
 	assert(s);
 	if (max_rows <= 0)
 		return -EINVAL;
 
-	/* Its own transaction (a savepoint inside a caller's batch) taken with
-	 * BEGIN IMMEDIATE like every write: the batch is small, so the write
-	 * lock is held only briefly and readers are never blocked (WAL). */
+	/* Not queued: it is upkeep, not a record, and its caller wants the
+	 * count. Its own transaction (a savepoint inside a caller's) taken
+	 * with BEGIN IMMEDIATE like every write: the batch is small, so the
+	 * write lock is held only briefly and readers are never blocked (WAL). */
 	int r = tx_begin(s);
 	if (r < 0)
 		return r;
 	return tx_end(s, prune_events_locked(s, older_than_ms, max_rows, ret_deleted));
 }
 
-int store_run_set_oom_seen(struct store *s, const char *name, int64_t run_id, uint64_t oom_kill, uint64_t oom_group_kill)
+static int run_oom_seen_locked(struct store *s, const char *name, int64_t run_id, uint64_t oom_kill,
+			       uint64_t oom_group_kill)
 {
-	if (ensure_batch(s) < 0)
-		return -EIO;
-	assert(s && name);
-	if (oom_kill > INT64_MAX || oom_group_kill > INT64_MAX)
-		return -EINVAL;
 	_cleanup_stmt_ sqlite3_stmt *q = s->stmt[ST_RUN_OOM_SEEN];
 	if (bind_text(q, 1, name) < 0 || bind_int64(q, 2, run_id) < 0 || bind_int64(q, 3, (int64_t)oom_kill) < 0 ||
 	    bind_int64(q, 4, (int64_t)oom_group_kill) < 0 || step_done(q) < 0)
 		return -EIO;
 	return changed_or_enoent(s);
+}
+
+int store_run_set_oom_seen(struct store *s, const char *name, int64_t run_id, uint64_t oom_kill, uint64_t oom_group_kill)
+{
+	assert(s && name);
+	if (oom_kill > INT64_MAX || oom_group_kill > INT64_MAX)
+		return -EINVAL;
+	return op_submit(s, &(struct store_op){ .kind = OP_RUN_OOM_SEEN, .name = name, .run_id = run_id,
+						.oom_kill_seen = oom_kill, .oom_group_kill_seen = oom_group_kill });
+}
+
+int op_apply(struct store *s, const struct store_op *op)
+{
+	switch (op->kind) {
+	case OP_SYNC_CONTAINERS:
+		return sync_locked(s, op->names, op->n_names, op->now_ms);
+	case OP_SET_STATE:
+		return set_state_locked(s, op->name, op->state, op->now_ms);
+	case OP_RUN_BEGIN:
+		return run_begin_locked(s, op->name, op->run_id, op->pid, op->pid_starttime, op->cgroup, op->state,
+					op->now_ms);
+	case OP_RUN_END: {
+		struct store_run_end end = {
+			.ended_at_ms = op->now_ms,
+			.exit_code = op->exit_code,
+			.signal = op->signal,
+			.oom_killed = op->oom_killed,
+			.reason = op->detail,
+			.state = op->state,
+		};
+		return run_end_locked(s, op->name, op->run_id, &end);
+	}
+	case OP_COUNT_RESTART:
+		return count_restart_locked(s, op->name);
+	case OP_RECORD_OOM:
+		return record_oom_locked(s, op->name, op->run_id, op->count, op->now_ms, op->detail);
+	case OP_EVENT:
+		return event_locked(s, op->now_ms, op->name, op->type, op->detail);
+	case OP_RUN_OOM_SEEN:
+		return run_oom_seen_locked(s, op->name, op->run_id, op->oom_kill_seen, op->oom_group_kill_seen);
+	}
+	assert(!"unknown store_op kind");
+	return -EINVAL;
 }

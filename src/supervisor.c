@@ -912,13 +912,14 @@ static void sv_enter_ended(struct container *c, const struct pidwatch_exit *ex)
 static void reply_waiter(struct container *c, struct sv_waiter *w)
 {
 	/* The client will read the database next: commit this turn's batch. */
-	(void)store_flush(c->d->store);
+	daemon_flush(c->d);
 	if (w->kind == SV_WAIT_START && c->state == SV_RUNNING)
 		ctl_reply(w->client, true, "%s running pid %d", c->cfg->name, c->run->pid);
 	else if (w->kind == SV_WAIT_START) {
 		char last[512] = "";
 		struct store_container row;
-		if (store_get_container(c->d->store, c->cfg->name, &row) == 0)
+		/* While the database is behind, its last_reason is an older run's. */
+		if (!dbsync_is_failing(&c->d->db) && store_get_container(c->d->store, c->cfg->name, &row) == 0)
 			snprintf(last, sizeof(last), ": %s", row.last_reason);
 		ctl_reply(w->client, false, "container '%s' did not start (%s%s)", c->cfg->name, sv_state_to_string(c->state), last);
 	} else

@@ -1,11 +1,14 @@
 /* list.c - `supctl list` and `supctl status`: read the database directly
  * (read-only), so they work while supd is down and never block it. */
 #include <errno.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cgroup.h"
+#include "dbsync.h"
 #include "spawn.h"
 #include "supctl.h"
 
@@ -77,6 +80,26 @@ static int open_db(const struct supctl_opts *o, struct store **ret)
 	else if (r < 0)
 		fprintf(stderr, "supctl: database %s: %s\n", o->db_path, err.msg);
 	return r;
+}
+
+/* supd leaves a status file next to its socket while it cannot commit
+ * (see DBSYNC_STATUS_SUFFIX): what list and status show may be behind. A
+ * file whose supd is gone is stale and says nothing. */
+static void warn_if_db_behind(const struct supctl_opts *o)
+{
+	char path[4200], line[1024];
+	snprintf(path, sizeof(path), "%s%s", o->socket_path, DBSYNC_STATUS_SUFFIX);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return;
+	bool got = fgets(line, sizeof(line), f) != NULL;
+	fclose(f);
+	int pid = 0, at = 0;
+	if (!got || sscanf(line, "%d %n", &pid, &at) != 1 || pid <= 0 || (kill(pid, 0) < 0 && errno == ESRCH))
+		return;
+	line[strcspn(line, "\n")] = 0;
+	fprintf(stderr, "supctl: warning: supd cannot write the database (%s); it keeps the changes in memory "
+		"and catches up when it can, so this may be out of date\n", line + at);
 }
 
 static void print_json_int_or_null(FILE *f, int64_t v, bool is_null)
@@ -168,6 +191,7 @@ int supctl_list(const struct supctl_opts *o)
 	else
 		print_list_table(cs, n, now);
 	free(cs);
+	warn_if_db_behind(o);
 	return SUPCTL_OK;
 }
 
@@ -325,5 +349,6 @@ int supctl_status(const struct supctl_opts *o, const char *name)
 	else
 		print_status_text(&c, o->config ? config_find(o->config, name) : NULL, runs, n_runs, now_ms());
 	free(runs);
+	warn_if_db_behind(o);
 	return SUPCTL_OK;
 }

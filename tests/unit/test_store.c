@@ -24,40 +24,20 @@
 
 #include "store.h"
 #include "store_schema.h"
+#include "tmpdir.h"
 
 /* --- helpers ------------------------------------------------------------- */
-
-static char tmpdir[PATH_MAX];
-
-/* A path inside this run's temporary directory. */
-static const char *tmp_path(const char *name)
-{
-	static char buf[PATH_MAX + 64];
-	assert_true(strlen(tmpdir) + strlen(name) + 2 <= sizeof(buf));
-	snprintf(buf, sizeof(buf), "%s/%s", tmpdir, name);
-	return buf;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
 
 static int group_setup(void **state)
 {
 	(void)state;
-	const char *base = getenv("TMPDIR");
-	snprintf(tmpdir, sizeof(tmpdir), "%s/test_store.XXXXXX", base && *base ? base : "/tmp");
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return tmpdir_make("test_store");
 }
 
 static int group_teardown(void **state)
 {
 	(void)state;
-	return nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return tmpdir_remove();
 }
 
 #define assert_contains(hay, needle)                                                     \
@@ -331,9 +311,11 @@ static void test_open_error(void **state)
 	for (int i = 0; i < 200; i++)
 		fputs("this is not a database\n", f);
 	fclose(f);
-	assert_int_equal(store_open(path, &s, &err), -EIO);
+	/* -EUCLEAN: a damaged file, with what to do about it */
+	assert_int_equal(store_open(path, &s, &err), -EUCLEAN);
 	assert_contains(err.msg, "not a database");
-	assert_int_equal(store_open_readonly(path, &s, &err), -EIO);
+	assert_contains(err.msg, "move it");
+	assert_int_equal(store_open_readonly(path, &s, &err), -EUCLEAN);
 	assert_contains(err.msg, "not a database");
 }
 
