@@ -238,8 +238,6 @@ struct cgroup *cgroup_alloc(struct cgroup_manager *m, const char *name)
 	snprintf(cg->path, sizeof(cg->path), "%s/%s", strcmp(m->base_path, "/") ? m->base_path : "", name);
 	for (int i = 0; i < _CG_V1_MAX; i++)
 		cg->fd[i] = -1;
-	cg->oom_fd = -1;
-	cg->oom_control_fd = -1;
 	return cg;
 }
 
@@ -249,8 +247,6 @@ void cgroup_free_common(struct cgroup *cg)
 		return;
 	for (int i = 0; i < _CG_V1_MAX; i++)
 		fd_close(cg->fd[i]);
-	fd_close(cg->oom_fd);
-	fd_close(cg->oom_control_fd);
 	free(cg);
 }
 

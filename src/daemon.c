@@ -297,6 +297,10 @@ static int daemon_open(struct supd *d, const char *config_path, struct sup_err *
 		return sup_err_set(err, r, "event loop: %s", uv_strerror(r));
 	d->loop_open = true;
 	d->logbuf = xmalloc(sizeof(*d->logbuf));
+	/* Enough for every container that prints at the same time in
+	 * practice; beyond it a file is reopened at its next write. */
+	logfile_set_init(&d->logfiles, 256);
+	oomwatch_set_init(&d->oomwatches, &d->loop);
 	ctable_init(&d->table);
 	d->containers = xcalloc((size_t)d->config->n_containers, sizeof(*d->containers));
 	const char **names = xcalloc((size_t)d->config->n_containers + 1, sizeof(*names));
@@ -356,6 +360,7 @@ static void daemon_close(struct supd *d)
 		uv_run(&d->loop, UV_RUN_DEFAULT);
 		uv_loop_close(&d->loop);
 		ctable_done(&d->table);
+		oomwatch_set_done(&d->oomwatches);
 	}
 	free(d->containers);
 	free(d->leaving);

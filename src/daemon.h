@@ -10,6 +10,7 @@
 #include "config.h"
 #include "ctable.h"
 #include "logpipe.h"
+#include "oomwatch.h"
 
 struct store;
 struct ctl;
@@ -39,6 +40,8 @@ struct supd {
 	int n_old_configs;
 	int devnull_fd;
 	struct logpipe_buffer *logbuf;
+	struct logfile_set logfiles; /* bounds the open container log files */
+	struct oomwatch_set oomwatches; /* OOM notifications of every run */
 	bool shutting_down;
 };
 

@@ -236,7 +236,8 @@ static void on_oom_notify(void *data)
 static void on_run_handle_closed(uv_handle_t *h)
 {
 	struct sv_run *run = h->data;
-	if (--run->open_handles == 0)
+	/* The exec-error pipe's handle closes while its run lives on. */
+	if (--run->open_handles == 0 && !run->c)
 		free(run);
 }
 
@@ -281,7 +282,15 @@ static int run_read_errpipe(struct sv_run *run)
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
 	run->exec_resolved = true;
-	uv_poll_stop(&run->errpoll);
+	/* The pipe has said all it will: close it now rather than at the
+	 * run's end, one fd less per running container. The handle first, so
+	 * libuv drops the fd from epoll while the number is still ours. */
+	if (run->err_inited) {
+		run->err_inited = false;
+		run->open_handles++;
+		uv_close((uv_handle_t *)&run->errpoll, on_run_handle_closed);
+	}
+	run->err_fd = fd_close(run->err_fd);
 	if (n == (ssize_t)sizeof(rep)) {
 		run->has_failure = true;
 		run->failure = rep;
@@ -537,7 +546,7 @@ static void sv_launch(struct container *c, struct sv_prepared *p)
 	struct cgroup_oom_source src;
 	if ((r = ops->oom_source(run->cg, &src)) == 0)
 		run->oom_early = src.early;
-	if (r < 0 || (r = oomwatch_start(&d->loop, &src, on_oom_notify, run, &run->oom)) < 0)
+	if (r < 0 || (r = oomwatch_start(&d->oomwatches, &src, on_oom_notify, run, &run->oom)) < 0)
 		log_warning("container '%s': no OOM notifications for %s (%s); OOM kills are still counted at exit",
 			    c->cfg->name, ops->path(run->cg), strerror(-r)); /* libuv codes are -errno on Unix */
 
@@ -628,7 +637,12 @@ static void on_stop_timeout(uv_timer_t *t)
 
 static int send_signal(struct container *c, int sig)
 {
-	if (syscall(SYS_pidfd_send_signal, c->run->pidfd, sig, NULL, 0) < 0 && errno != ESRCH)
+	/* Without pidfd_send_signal (valgrind 3.19 lacks it): kill() is as
+	 * safe here, the pid stays ours until we reap it. */
+	long r = syscall(SYS_pidfd_send_signal, c->run->pidfd, sig, NULL, 0);
+	if (r < 0 && errno == ENOSYS)
+		r = kill(c->run->pid, sig);
+	if (r < 0 && errno != ESRCH)
 		return -errno;
 	return 0;
 }
@@ -921,7 +935,7 @@ int sv_container_new(struct supd *d, const struct container_config *cfg, struct 
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/%s.log", d->config->supd.log_dir, cfg->name);
 	struct container *c = xcalloc(1, sizeof(*c));
-	int r = logfile_open(&c->log, path, d->config->supd.log_max_size, (int)d->config->supd.log_keep);
+	int r = logfile_open(&c->log, &d->logfiles, path, d->config->supd.log_max_size, (int)d->config->supd.log_keep);
 	if (r < 0) {
 		free(c);
 		return sup_err_set(err, r, "container '%s': log file %s: %s", cfg->name, path, strerror(-r));
