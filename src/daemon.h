@@ -43,6 +43,7 @@ struct supd {
 	struct logfile_set logfiles; /* bounds the open container log files */
 	struct oomwatch_set oomwatches; /* OOM notifications of every run */
 	bool shutting_down;
+	int settled_upto; /* shutdown: containers[0..settled_upto) are known settled */
 };
 
 /* Run supd with the config at path until SIGTERM/SIGINT. Returns the

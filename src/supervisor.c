@@ -72,6 +72,13 @@ pid_t sv_pid(const struct container *c)
 	return c->run ? c->run->pid : 0;
 }
 
+int sv_memory_current(struct container *c, uint64_t *ret)
+{
+	if (!c->run || !c->run->cg)
+		return -ESRCH;
+	return cgroup_manager_ops(c->d->cgroups)->memory_current(c->run->cg, ret);
+}
+
 /* "SIGTERM", or "signal 40" for one without a name. */
 static const char *signal_label(int sig, char *buf, size_t size)
 {

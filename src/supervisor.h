@@ -75,6 +75,9 @@ int sv_check_exit(struct container *c);
 
 pid_t sv_pid(const struct container *c);
 
+/* Memory use of the current run's cgroup in bytes. -ESRCH without a run. */
+int sv_memory_current(struct container *c, uint64_t *ret);
+
 /* supctl kill: send sig to the current run's main process. -ESRCH when
  * there is none. Changes no state: an exit that follows is an exit. */
 int sv_kill(struct container *c, int sig);
