@@ -37,7 +37,7 @@ struct cgroup_manager {
 struct cgroup {
 	struct cgroup_manager *m;
 	char name[128];
-	char path[PATH_MAX + 130];/* display: base_path/name */
+	char *path;               /* display: base_path/name (allocated to size: thousands of groups) */
 	int fd[_CG_V1_MAX];       /* group dir per hierarchy, -1 if unused (v1: only while create() runs) */
 	struct cgroup_oom_fd *oom; /* v1: the shared eventfd it is registered on, or NULL */
 };

@@ -235,7 +235,9 @@ struct cgroup *cgroup_alloc(struct cgroup_manager *m, const char *name)
 	struct cgroup *cg = xcalloc(1, sizeof(*cg));
 	cg->m = m;
 	snprintf(cg->name, sizeof(cg->name), "%s", name);
-	snprintf(cg->path, sizeof(cg->path), "%s/%s", strcmp(m->base_path, "/") ? m->base_path : "", name);
+	char path[PATH_MAX + 130];
+	snprintf(path, sizeof(path), "%s/%s", strcmp(m->base_path, "/") ? m->base_path : "", name);
+	cg->path = xstrdup(path);
 	for (int i = 0; i < _CG_V1_MAX; i++)
 		cg->fd[i] = -1;
 	return cg;
@@ -247,6 +249,7 @@ void cgroup_free_common(struct cgroup *cg)
 		return;
 	for (int i = 0; i < _CG_V1_MAX; i++)
 		fd_close(cg->fd[i]);
+	free(cg->path);
 	free(cg);
 }
 

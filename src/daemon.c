@@ -3,6 +3,7 @@
  * and on SIGTERM/SIGINT stop every container before exiting. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -104,6 +105,40 @@ static void on_flush_check(uv_check_t *h)
 	flush_store(h->data);
 }
 
+/* Autostart keeps at most this many starts in flight (exec outcome not
+ * known yet): each holds a pidfd, three pipes and a share of an OOM
+ * eventfd until its command runs, and starting thousands of containers in
+ * one go would need all of those at once (5,000 did not fit 20,000 fds). */
+#define AUTOSTART_IN_FLIGHT 256
+
+static void autostart_some(struct supd *d, int in_flight)
+{
+	while (d->autostart_next < d->n_containers && d->n_exec_pending < in_flight && !d->shutting_down) {
+		struct container *c = d->containers[d->autostart_next++];
+		if (c->cfg->autostart)
+			sv_handle_event(c, SV_EV_START);
+	}
+}
+
+static void on_autostart(uv_idle_t *h)
+{
+	uv_idle_stop(h);
+	autostart_some(h->data, AUTOSTART_IN_FLIGHT);
+}
+
+void daemon_exec_resolved(struct supd *d)
+{
+	d->n_exec_pending--;
+	/* From the loop, not from inside this run's callback. */
+	if (d->autostart_next < d->n_containers && d->autostart.data && !d->shutting_down)
+		uv_idle_start(&d->autostart, on_autostart);
+}
+
+void daemon_autostart_finish(struct supd *d)
+{
+	autostart_some(d, INT_MAX);
+}
+
 static void daemon_finish(struct supd *d)
 {
 	store_event(d->store, daemon_now_ms(), NULL, "supd-stopped", "all containers stopped");
@@ -121,6 +156,8 @@ static void daemon_finish(struct supd *d)
 	}
 	uv_close((uv_handle_t *)&d->metrics_timer, NULL);
 	d->metrics_timer.data = NULL;
+	uv_close((uv_handle_t *)&d->autostart, NULL);
+	d->autostart.data = NULL;
 	flush_store(d);
 	uv_close((uv_handle_t *)&d->flush_prepare, NULL);
 	uv_close((uv_handle_t *)&d->flush_check, NULL);
@@ -329,6 +366,8 @@ static int daemon_open(struct supd *d, const char *config_path, struct sup_err *
 	d->prune_timer.data = d;
 	uv_timer_init(&d->loop, &d->metrics_timer);
 	d->metrics_timer.data = d;
+	uv_idle_init(&d->loop, &d->autostart);
+	d->autostart.data = d;
 	/* One commit per loop turn: writes join a batch, committed when the
 	 * turn's callbacks are done (check) and before the loop waits
 	 * (prepare, for the timers' writes). */
@@ -393,9 +432,7 @@ int daemon_run(const char *config_path)
 		 d.config->supd.socket_path, d.config->supd.db_path, cgroup_manager_ops(d.cgroups)->name,
 		 cgroup_manager_base(d.cgroups));
 	store_event(d.store, daemon_now_ms(), NULL, "supd-started", d.config->path);
-	for (int i = 0; i < d.n_containers; i++)
-		if (d.containers[i]->cfg->autostart)
-			sv_handle_event(d.containers[i], SV_EV_START);
+	autostart_some(&d, AUTOSTART_IN_FLIGHT); /* the rest as their starts resolve */
 
 	uv_timer_start(&d.prune_timer, on_prune, 0, 0);
 	metrics_changed(&d);

@@ -44,6 +44,9 @@ struct supd {
 	struct oomwatch_set oomwatches; /* OOM notifications of every run */
 	bool shutting_down;
 	int settled_upto; /* shutdown: containers[0..settled_upto) are known settled */
+	int n_exec_pending; /* runs whose exec-error pipe is still open (outcome not known yet) */
+	int autostart_next; /* containers[] index autostart has reached */
+	uv_idle_t autostart; /* resumes autostart once fewer starts are in flight */
 };
 
 /* Run supd with the config at path until SIGTERM/SIGINT. Returns the
@@ -55,6 +58,14 @@ struct container *daemon_find(struct supd *d, const char *name);
 
 /* Wall clock in ms since the epoch (what the database records). */
 int64_t daemon_now_ms(void);
+
+/* A run's exec outcome is known and its exec-error pipe closed: autostart
+ * may go on. */
+void daemon_exec_resolved(struct supd *d);
+
+/* Start every autostart container not started yet, now (before a reload
+ * changes the container list). */
+void daemon_autostart_finish(struct supd *d);
 
 /* c reached a settled state: a pending reload step for it runs now, and
  * during shutdown this may end the loop. */

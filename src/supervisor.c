@@ -38,6 +38,7 @@
 
 struct sv_run {
 	struct container *c;      /* NULL once detached */
+	struct supd *d;
 	pid_t pid;
 	int pidfd;
 	uint64_t starttime;       /* /proc/PID/stat starttime, ticks since boot */
@@ -248,6 +249,23 @@ static void on_run_handle_closed(uv_handle_t *h)
 		free(run);
 }
 
+/* The exec-error pipe has said all it will (or the run is over): close it
+ * now rather than at the run's end, one fd less per running container. The
+ * handle first, so libuv drops the fd from epoll while the number is still
+ * ours. */
+static void run_close_errpipe(struct sv_run *run)
+{
+	if (run->err_inited) {
+		run->err_inited = false;
+		run->open_handles++;
+		uv_close((uv_handle_t *)&run->errpoll, on_run_handle_closed);
+	}
+	if (run->err_fd >= 0) {
+		run->err_fd = fd_close(run->err_fd);
+		daemon_exec_resolved(run->d);
+	}
+}
+
 /* Detach the run from its container and let it free itself. */
 static void run_release(struct container *c)
 {
@@ -263,14 +281,10 @@ static void run_release(struct container *c)
 		sv_cgroup_teardown(c, run->cg);
 	run->cg = NULL;
 	run->pidfd = fd_close(run->pidfd);
-	run->err_fd = fd_close(run->err_fd);
+	run_close_errpipe(run);
 	if (run->pw_inited) {
 		run->open_handles++;
 		pidwatch_close(&run->pw, on_run_handle_closed);
-	}
-	if (run->err_inited) {
-		run->open_handles++;
-		uv_close((uv_handle_t *)&run->errpoll, on_run_handle_closed);
 	}
 	if (run->oom_timer_inited) {
 		run->open_handles++;
@@ -289,15 +303,7 @@ static int run_read_errpipe(struct sv_run *run)
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
 	run->exec_resolved = true;
-	/* The pipe has said all it will: close it now rather than at the
-	 * run's end, one fd less per running container. The handle first, so
-	 * libuv drops the fd from epoll while the number is still ours. */
-	if (run->err_inited) {
-		run->err_inited = false;
-		run->open_handles++;
-		uv_close((uv_handle_t *)&run->errpoll, on_run_handle_closed);
-	}
-	run->err_fd = fd_close(run->err_fd);
+	run_close_errpipe(run);
 	if (n == (ssize_t)sizeof(rep)) {
 		run->has_failure = true;
 		run->failure = rep;
@@ -528,6 +534,8 @@ static void sv_launch(struct container *c, struct sv_prepared *p)
 	run->pid = p->child.pid;
 	run->pidfd = p->child.pidfd;
 	run->err_fd = p->child.err_fd;
+	run->d = d;
+	d->n_exec_pending++;
 	run->starttime = p->child.starttime;
 	run->started_at_ms = daemon_now_ms();
 	run->cg = TAKE_PTR(p->cg);
