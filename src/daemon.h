@@ -44,6 +44,7 @@ struct supd {
 	struct oomwatch_set oomwatches; /* OOM notifications of every run */
 	bool shutting_down;
 	int settled_upto; /* shutdown: containers[0..settled_upto) are known settled */
+	int n_unwatched_children; /* children without a pidwatch (a failed start) that SIGCHLD must reap */
 	int n_exec_pending; /* runs whose exec-error pipe is still open (outcome not known yet) */
 	int autostart_next; /* containers[] index autostart has reached */
 	uv_idle_t autostart; /* resumes autostart once fewer starts are in flight */

@@ -580,6 +580,8 @@ static void sv_launch(struct container *c, struct sv_prepared *p)
 		/* Without a watch we would never learn of its exit: do not let it run. */
 		log_error("container '%s': watching pid %d: %s", c->cfg->name, run->pid, uv_strerror(r));
 		go = false;
+		if (!run->pw_inited)
+			d->n_unwatched_children++; /* SIGCHLD reaps it (daemon_reap) */
 	}
 	spawn_release(&p->child, go);
 	c->state = SV_STARTING; /* sv_set_state would write the row run_begin just wrote */
