@@ -15,20 +15,31 @@ struct cgroup_hier {
 	bool created;           /* we made base_dir, so we remove it */
 };
 
+/* v1: an eventfd registered on the memory.oom_control of up to
+ * CGROUP_V1_OOM_FD_SHARE groups (one fd per container would be the one
+ * thing left between thousands of containers and RLIMIT_NOFILE). */
+#define CGROUP_V1_OOM_FD_SHARE 4
+struct cgroup_oom_fd {
+	int fd;
+	int users;                         /* groups registered on it */
+	uint64_t removals;                 /* signals still due from removed groups (not OOM) */
+	struct cgroup_oom_fd *prev, *next; /* in the manager's list while users < SHARE */
+};
+
 struct cgroup_manager {
 	const struct cgroup_ops *ops;
 	char base_path[PATH_MAX]; /* cgroup path of the base, for display */
 	struct cgroup_hier h[_CG_V1_MAX]; /* v2 uses h[0] only */
 	int n_hier;
+	struct cgroup_oom_fd *oom_fds; /* v1: shared eventfds with room for another group */
 };
 
 struct cgroup {
 	struct cgroup_manager *m;
 	char name[128];
-	char path[PATH_MAX + 130];/* display: base_path/name */
-	int fd[_CG_V1_MAX];       /* group dir per hierarchy, -1 if unused */
-	int oom_fd;               /* v1: eventfd; v2: -1 */
-	int oom_control_fd;       /* v1: memory.oom_control kept open for the eventfd registration */
+	char *path;               /* display: base_path/name (allocated to size: thousands of groups) */
+	int fd[_CG_V1_MAX];       /* group dir per hierarchy, -1 if unused (v1: only while create() runs) */
+	struct cgroup_oom_fd *oom; /* v1: the shared eventfd it is registered on, or NULL */
 };
 
 extern const struct cgroup_ops cgroup_v1_ops;

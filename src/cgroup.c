@@ -235,11 +235,11 @@ struct cgroup *cgroup_alloc(struct cgroup_manager *m, const char *name)
 	struct cgroup *cg = xcalloc(1, sizeof(*cg));
 	cg->m = m;
 	snprintf(cg->name, sizeof(cg->name), "%s", name);
-	snprintf(cg->path, sizeof(cg->path), "%s/%s", strcmp(m->base_path, "/") ? m->base_path : "", name);
+	char path[PATH_MAX + 130];
+	snprintf(path, sizeof(path), "%s/%s", strcmp(m->base_path, "/") ? m->base_path : "", name);
+	cg->path = xstrdup(path);
 	for (int i = 0; i < _CG_V1_MAX; i++)
 		cg->fd[i] = -1;
-	cg->oom_fd = -1;
-	cg->oom_control_fd = -1;
 	return cg;
 }
 
@@ -263,6 +263,10 @@ int cgroup_open_existing(struct cgroup_manager *m, const char *name, struct cgro
 		cgroup_free_common(cg);
 		return -ENOENT;
 	}
+	/* v1 reaches a group's files through the base fds (no fds per group). */
+	if (m->ops == &cgroup_v1_ops)
+		for (int i = 0; i < _CG_V1_MAX; i++)
+			cg->fd[i] = fd_close(cg->fd[i]);
 	*ret = cg;
 	return 0;
 }
@@ -273,8 +277,7 @@ void cgroup_free_common(struct cgroup *cg)
 		return;
 	for (int i = 0; i < _CG_V1_MAX; i++)
 		fd_close(cg->fd[i]);
-	fd_close(cg->oom_fd);
-	fd_close(cg->oom_control_fd);
+	free(cg->path);
 	free(cg);
 }
 

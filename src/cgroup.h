@@ -35,7 +35,10 @@ struct cgroup_oom_counts {
  * (v2 memory.events) or an fd that becomes readable (v1 eventfd). */
 struct cgroup_oom_source {
 	bool early;         /* may fire before oom_kill has moved (v1): re-read shortly after */
-	int fd;             /* poll for readable; -1 when path is used; owned by the cgroup */
+	uint64_t *removals; /* v1: signals on fd still due from removed groups; whoever reads
+			     * fd takes them off this count first (they are no OOM). Else NULL */
+	int fd;             /* poll for readable; -1 when path is used; owned by the manager and
+			     * shared by a few groups (v1): readable means "look at each of them" */
 	char path[4096 + 256]; /* inotify IN_MODIFY on this file; "" when fd is used */
 };
 

@@ -3,7 +3,10 @@
  * The same group name exists in each hierarchy supd uses: memory
  * (required: limits and OOM), cpu, pids, and freezer (for a race-free
  * teardown). The child is attached by writing its pid into every
- * hierarchy before it is released. OOM kills are announced by an eventfd
+ * hierarchy before it is released. A group holds no fds once created:
+ * with thousands of containers, four directory fds each would exhaust
+ * RLIMIT_NOFILE, so its files are reached as NAME/FILE below the base
+ * directory fds (one path component more per lookup). OOM kills are announced by an eventfd
  * registered on memory.oom_control through cgroup.event_control; the same
  * eventfd also fires when the group is removed, which is_removed() tells
  * apart (KERNEL-NOTES: the kernel removes the files before signalling). */
@@ -75,6 +78,39 @@ static int write_limit(struct cgroup *cg, int hier, const char *file, const char
 	return cgroup_write_limit_at(cg->fd[hier], cg->path, file, value, optional, err);
 }
 
+static void oom_fd_list(struct cgroup_manager *m, struct cgroup_oom_fd *e)
+{
+	e->prev = NULL;
+	e->next = m->oom_fds;
+	if (m->oom_fds)
+		m->oom_fds->prev = e;
+	m->oom_fds = e;
+}
+
+static void oom_fd_unlist(struct cgroup_manager *m, struct cgroup_oom_fd *e)
+{
+	if (e->prev)
+		e->prev->next = e->next;
+	else
+		m->oom_fds = e->next;
+	if (e->next)
+		e->next->prev = e->prev;
+	e->prev = e->next = NULL;
+}
+
+/* One group less on e: back in the list when it was full; closed when no
+ * group is left (the kernel dropped the events of removed groups). */
+static void oom_fd_put(struct cgroup_manager *m, struct cgroup_oom_fd *e)
+{
+	if (e->users == CGROUP_V1_OOM_FD_SHARE)
+		oom_fd_list(m, e);
+	if (--e->users > 0)
+		return;
+	oom_fd_unlist(m, e);
+	close(e->fd);
+	free(e);
+}
+
 static int v1_destroy(struct cgroup *cg)
 {
 	int ret = 0;
@@ -84,6 +120,13 @@ static int v1_destroy(struct cgroup *cg)
 		int r = cgroup_rmdir_at(cg->m->h[i].base_fd, cg->name);
 		if (r < 0 && ret == 0)
 			ret = r;
+		/* The kernel signals the group's OOM eventfd once more as it
+		 * drops the registration: not an OOM for the other groups on it. */
+		if (r == 0 && i == CG_V1_MEMORY && cg->oom) {
+			cg->oom->removals++;
+			oom_fd_put(cg->m, cg->oom);
+			cg->oom = NULL;
+		}
 	}
 	return ret;
 }
@@ -120,12 +163,26 @@ static int v1_create(struct cgroup_manager *m, const char *name, const struct cg
 		if ((r = write_limit(cg, CG_V1_PIDS, "pids.max", v, false, err)) < 0)
 			goto fail;
 	}
+	for (int i = 0; i < _CG_V1_MAX; i++)
+		cg->fd[i] = fd_close(cg->fd[i]);
 	*ret = cg;
 	return 0;
 fail:
 	v1_destroy(cg);
 	cgroup_free_common(cg);
 	return r;
+}
+
+/* FILE of the group, relative to its hierarchy's base directory fd. */
+static const char *v1_rel(const struct cgroup *cg, const char *file, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/%s", cg->name, file);
+	return buf;
+}
+
+static int v1_memory_fd(const struct cgroup *cg)
+{
+	return cg->m->h[CG_V1_MEMORY].base_fd;
 }
 
 static int v1_clone_fd(struct cgroup *cg)
@@ -137,10 +194,12 @@ static int v1_clone_fd(struct cgroup *cg)
 static int v1_procs_fds(struct cgroup *cg, int *ret_fds, int max)
 {
 	int n = 0;
+	char rel[sizeof(cg->name) + 32];
+	v1_rel(cg, "cgroup.procs", rel, sizeof(rel));
 	for (int i = 0; i < _CG_V1_MAX; i++) {
-		if (cg->fd[i] < 0)
+		if (cg->m->h[i].base_fd < 0)
 			continue;
-		int fd = n < max ? openat(cg->fd[i], "cgroup.procs", O_WRONLY | O_CLOEXEC) : -1;
+		int fd = n < max ? openat(cg->m->h[i].base_fd, rel, O_WRONLY | O_CLOEXEC) : -1;
 		if (fd < 0) {
 			int r = n < max ? -errno : -ENOBUFS;
 			while (n > 0)
@@ -154,28 +213,43 @@ static int v1_procs_fds(struct cgroup *cg, int *ret_fds, int max)
 
 static int v1_oom_source(struct cgroup *cg, struct cgroup_oom_source *ret)
 {
-	if (cg->oom_fd < 0) {
-		int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (efd < 0)
-			return -errno;
-		int ofd = openat(cg->fd[CG_V1_MEMORY], "memory.oom_control", O_RDONLY | O_CLOEXEC);
+	struct cgroup_manager *m = cg->m;
+	if (!cg->oom) {
+		char rel[sizeof(cg->name) + 32];
+		struct cgroup_oom_fd *e = m->oom_fds;
+		if (!e) {
+			int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+			if (efd < 0)
+				return -errno;
+			e = xcalloc(1, sizeof(*e));
+			e->fd = efd;
+			oom_fd_list(m, e);
+		}
+		e->users++; /* from here on oom_fd_put() undoes it */
+		if (e->users == CGROUP_V1_OOM_FD_SHARE)
+			oom_fd_unlist(m, e);
+		_cleanup_close_ int ofd = openat(v1_memory_fd(cg), v1_rel(cg, "memory.oom_control", rel, sizeof(rel)),
+						 O_RDONLY | O_CLOEXEC);
 		if (ofd < 0) {
 			int r = -errno;
-			close(efd);
+			oom_fd_put(m, e);
 			return r;
 		}
+		/* The registration holds the eventfd and the group, not the
+		 * memory.oom_control file: that fd only names the event at
+		 * registration (kernel memcg_write_event_control) and is closed
+		 * here, one fd less per container. */
 		char line[64];
-		snprintf(line, sizeof(line), "%d %d", efd, ofd);
-		int r = fd_write_file_at(cg->fd[CG_V1_MEMORY], "cgroup.event_control", line);
+		snprintf(line, sizeof(line), "%d %d", e->fd, ofd);
+		int r = fd_write_file_at(v1_memory_fd(cg), v1_rel(cg, "cgroup.event_control", rel, sizeof(rel)), line);
 		if (r < 0) {
-			close(efd);
-			close(ofd);
+			oom_fd_put(m, e);
 			return r;
 		}
-		cg->oom_fd = efd;
-		cg->oom_control_fd = ofd;
+		cg->oom = e;
 	}
-	ret->fd = cg->oom_fd;
+	ret->fd = cg->oom->fd;
+	ret->removals = &cg->oom->removals;
 	ret->path[0] = 0;
 	ret->early = true; /* the kernel signals at OOM time, before it picks and counts a victim */
 	return 0;
@@ -183,8 +257,8 @@ static int v1_oom_source(struct cgroup *cg, struct cgroup_oom_source *ret)
 
 static int v1_read_oom(struct cgroup *cg, struct cgroup_oom_counts *ret)
 {
-	char buf[256];
-	ssize_t n = fd_read_file_at(cg->fd[CG_V1_MEMORY], "memory.oom_control", buf, sizeof(buf));
+	char buf[256], rel[sizeof(cg->name) + 32];
+	ssize_t n = fd_read_file_at(v1_memory_fd(cg), v1_rel(cg, "memory.oom_control", rel, sizeof(rel)), buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
 	return cgroup_parse_oom_control(buf, ret);
@@ -192,17 +266,23 @@ static int v1_read_oom(struct cgroup *cg, struct cgroup_oom_counts *ret)
 
 static bool v1_is_removed(struct cgroup *cg)
 {
-	return faccessat(cg->fd[CG_V1_MEMORY], "cgroup.event_control", F_OK, 0) < 0 && errno == ENOENT;
+	char rel[sizeof(cg->name) + 32];
+	return faccessat(v1_memory_fd(cg), v1_rel(cg, "cgroup.event_control", rel, sizeof(rel)), F_OK, 0) < 0 && errno == ENOENT;
 }
 
 static int v1_kill_all(struct cgroup *cg)
 {
 	/* Freeze first so nothing can fork between reading cgroup.procs and the
-	 * kill; without a freezer, repeat while new pids show up. */
-	int freezer = cg->fd[CG_V1_FREEZER];
+	 * kill; without a freezer, repeat while new pids show up. The group's
+	 * directories are opened for this only (see the top of the file). */
+	_cleanup_close_ int memory = openat(v1_memory_fd(cg), cg->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (memory < 0)
+		return errno == ENOENT ? 0 : -errno;
+	int freezer_base = cg->m->h[CG_V1_FREEZER].base_fd;
+	_cleanup_close_ int freezer = freezer_base >= 0 ? openat(freezer_base, cg->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	bool frozen = freezer >= 0 && fd_write_file_at(freezer, "freezer.state", "FROZEN") == 0;
 	for (int pass = 0; pass < 16; pass++) {
-		int n = cgroup_kill_procs_at(cg->fd[CG_V1_MEMORY]);
+		int n = cgroup_kill_procs_at(memory);
 		if (n <= 0)
 			break;
 	}
@@ -210,16 +290,24 @@ static int v1_kill_all(struct cgroup *cg)
 		(void)fd_write_file_at(freezer, "freezer.state", "THAWED");
 	/* Killed processes leave the group once they have exited; give them a
 	 * moment (bounded: this runs on the loop). */
-	for (int i = 0; i < 50 && !cgroup_is_empty_at(cg->fd[CG_V1_MEMORY]); i++) {
+	for (int i = 0; i < 50 && !cgroup_is_empty_at(memory); i++) {
 		struct timespec ts = { 0, 1000000 };
 		nanosleep(&ts, NULL);
 	}
-	return cgroup_is_empty_at(cg->fd[CG_V1_MEMORY]) ? 0 : -EBUSY;
+	return cgroup_is_empty_at(memory) ? 0 : -EBUSY;
 }
 
 static int v1_memory_current(struct cgroup *cg, uint64_t *ret)
 {
-	return cgroup_read_u64_at(cg->fd[CG_V1_MEMORY], "memory.usage_in_bytes", ret);
+	char rel[sizeof(cg->name) + 32];
+	return cgroup_read_u64_at(v1_memory_fd(cg), v1_rel(cg, "memory.usage_in_bytes", rel, sizeof(rel)), ret);
+}
+
+static void v1_free(struct cgroup *cg)
+{
+	if (cg && cg->oom)
+		oom_fd_put(cg->m, cg->oom);
+	cgroup_free_common(cg);
 }
 
 static const char *v1_path(const struct cgroup *cg)
@@ -238,6 +326,6 @@ const struct cgroup_ops cgroup_v1_ops = {
 	.kill_all = v1_kill_all,
 	.memory_current = v1_memory_current,
 	.destroy = v1_destroy,
-	.free = cgroup_free_common,
+	.free = v1_free,
 	.path = v1_path,
 };

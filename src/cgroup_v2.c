@@ -154,6 +154,7 @@ static int v2_procs_fds(struct cgroup *cg, int *ret_fds, int max)
 static int v2_oom_source(struct cgroup *cg, struct cgroup_oom_source *ret)
 {
 	ret->fd = -1;
+	ret->removals = NULL;
 	ret->early = false; /* memory.events changes when oom_kill itself is counted */
 	snprintf(ret->path, sizeof(ret->path), "%s/%s/memory.events", cg->m->h[0].base_dir, cg->name);
 	return 0;

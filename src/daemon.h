@@ -12,6 +12,7 @@
 #include "dbsync.h"
 #include "logpipe.h"
 #include "seccomp_filter.h"
+#include "oomwatch.h"
 
 struct store;
 struct ctl;
@@ -61,8 +62,15 @@ struct supd {
 	struct seccomp_program *seccomp; /* seccomp = default's filter, built once at start-up */
 	int init_fd; /* sup-init for init = yes containers; -1 until one first needs it */
 	struct logpipe_buffer *logbuf;
+	struct logfile_set logfiles; /* bounds the open container log files */
+	struct oomwatch_set oomwatches; /* OOM notifications of every run */
 	bool shutting_down;
 	bool reexec_pending; /* daemon-reexec or SIGUSR2: at the end of this loop turn */
+	int settled_upto; /* shutdown: containers[0..settled_upto) are known settled */
+	int n_unwatched_children; /* children without a pidwatch (a failed start) that SIGCHLD must reap */
+	int n_exec_pending; /* runs whose exec-error pipe is still open (outcome not known yet) */
+	int autostart_next; /* containers[] index autostart has reached */
+	uv_idle_t autostart; /* resumes autostart once fewer starts are in flight */
 };
 
 /* Run supd with the config at path until SIGTERM/SIGINT. Returns the
@@ -75,6 +83,14 @@ struct container *daemon_find(struct supd *d, const char *name);
 
 /* Wall clock in ms since the epoch (what the database records). */
 int64_t daemon_now_ms(void);
+
+/* A run's exec outcome is known and its exec-error pipe closed: autostart
+ * may go on. */
+void daemon_exec_resolved(struct supd *d);
+
+/* Start every autostart container not started yet, now (before a reload
+ * changes the container list). */
+void daemon_autostart_finish(struct supd *d);
 
 /* c reached a settled state: a pending reload step for it runs now, and
  * during shutdown this may end the loop. */

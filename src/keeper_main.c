@@ -45,6 +45,7 @@ struct keeper_proc {
 	struct held_run **runs;
 	int n_runs, cap_runs;
 	struct logpipe_buffer buf;
+	struct logfile_set logs; /* the drained runs' log files, a bounded number open */
 };
 
 static void run_stop_draining(struct held_run *h)
@@ -58,7 +59,7 @@ static void run_stop_draining(struct held_run *h)
 
 static void run_start_draining(struct keeper_proc *k, struct held_run *h)
 {
-	if (h->draining || h->fd[1] < 0 || logfile_open(&h->log, h->log_path, h->log_max_size, h->log_keep) < 0)
+	if (h->draining || h->fd[1] < 0 || logfile_open(&h->log, &k->logs, h->log_path, h->log_max_size, h->log_keep) < 0)
 		return;
 	struct logpipe_sink sink = { .file = &h->log };
 	h->draining = true;
@@ -252,6 +253,7 @@ _Noreturn void keeper_main(int listen_fd)
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	k.listen_fd = listen_fd;
+	logfile_set_init(&k.logs, 256);
 	if (uv_loop_init(&k.loop) < 0)
 		_exit(1);
 	uv_poll_init(&k.loop, &k.listen_poll, listen_fd);

@@ -20,14 +20,79 @@ static int open_append(const char *path, uint64_t *ret_size)
 	return fd;
 }
 
-int logfile_open(struct logfile *lf, const char *path, uint64_t max_size, int keep)
+void logfile_set_init(struct logfile_set *set, int max_open)
+{
+	memset(set, 0, sizeof(*set));
+	set->max_open = max_open > 0 ? max_open : 1;
+}
+
+static void set_unlink(struct logfile *lf)
+{
+	struct logfile_set *set = lf->set;
+	if (lf->newer)
+		lf->newer->older = lf->older;
+	else
+		set->head = lf->older;
+	if (lf->older)
+		lf->older->newer = lf->newer;
+	else
+		set->tail = lf->newer;
+	lf->newer = lf->older = NULL;
+}
+
+static void set_push(struct logfile *lf)
+{
+	struct logfile_set *set = lf->set;
+	lf->older = set->head;
+	lf->newer = NULL;
+	if (set->head)
+		set->head->newer = lf;
+	else
+		set->tail = lf;
+	set->head = lf;
+}
+
+/* Close lf's fd (it was open) and leave the set's list. */
+static void release_fd(struct logfile *lf)
+{
+	set_unlink(lf);
+	lf->set->n_open--;
+	lf->fd = fd_close(lf->fd);
+}
+
+/* lf's fd, opened if needed (closing the least recently written file of
+ * the set when it is full); lf becomes the most recently written. */
+static int acquire_fd(struct logfile *lf)
+{
+	if (lf->fd >= 0) {
+		if (lf->set->head != lf) {
+			set_unlink(lf);
+			set_push(lf);
+		}
+		return 0;
+	}
+	if (lf->set->n_open >= lf->set->max_open)
+		release_fd(lf->set->tail);
+	/* Re-read the size: the file may have been truncated or removed
+	 * meanwhile (O_CREAT makes a new one). */
+	int fd = open_append(lf->path, &lf->size);
+	if (fd < 0)
+		return fd;
+	lf->fd = fd;
+	lf->set->n_open++;
+	set_push(lf);
+	return 0;
+}
+
+int logfile_open(struct logfile *lf, struct logfile_set *set, const char *path, uint64_t max_size, int keep)
 {
 	memset(lf, 0, sizeof(*lf));
 	lf->fd = -1;
 	int fd = open_append(path, &lf->size);
 	if (fd < 0)
 		return fd;
-	lf->fd = fd;
+	close(fd);
+	lf->set = set;
 	lf->path = xstrdup(path);
 	lf->max_size = max_size;
 	lf->keep = keep;
@@ -36,7 +101,8 @@ int logfile_open(struct logfile *lf, const char *path, uint64_t max_size, int ke
 
 void logfile_close(struct logfile *lf)
 {
-	lf->fd = fd_close(lf->fd);
+	if (lf->fd >= 0)
+		release_fd(lf);
 	free(lf->path);
 	lf->path = NULL;
 }
@@ -88,7 +154,7 @@ static size_t fitting_part(const struct logfile *lf, const char *data, size_t le
 int logfile_append(struct logfile *lf, const void *data, size_t len)
 {
 	const char *p = data;
-	int r = lf->fd < 0 ? -EBADF : 0;
+	int r = lf->path ? acquire_fd(lf) : -EBADF;
 	while (r == 0 && len > 0) {
 		size_t k = fitting_part(lf, p, len);
 		if (k == 0) {

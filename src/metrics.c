@@ -79,8 +79,12 @@ int metrics_write(struct supd *d)
 		fprintf(f, "sup_container_oom_kills_total{name=\"%s\"} %lld\n", rows[i].name, (long long)rows[i].oom_kills);
 	write_header(f, "sup_container_memory_bytes", "gauge", "memory use of a running container's cgroup when the file was written");
 	for (int i = 0; i < n; i++) {
-		uint64_t mem, max, pids;
-		if (rows[i].pid > 0 && cgroup_read_usage("/sys/fs/cgroup", (pid_t)rows[i].pid, &mem, &max, &pids) == 0)
+		/* The run's own group: one file read, where finding it through
+		 * /proc/PID/cgroup and the mount table cost two /proc reads and
+		 * a parse of mountinfo per container per rewrite. */
+		struct container *c = daemon_find(d, rows[i].name);
+		uint64_t mem;
+		if (c && sv_memory_current(c, &mem) == 0)
 			fprintf(f, "sup_container_memory_bytes{name=\"%s\"} %llu\n", rows[i].name, (unsigned long long)mem);
 	}
 	write_header(f, "sup_container_memory_max_bytes", "gauge", "configured memory_max (absent when unlimited)");

@@ -286,9 +286,7 @@ void recover_and_start(struct supd *d, struct keeper_held *held, int n_held, con
 			adopted++;
 			continue;
 		}
-		bool start = row ? settle_without_run(c, row) : c->cfg->autostart;
-		if (start)
-			sv_handle_event(c, SV_EV_START);
+		c->start_pending = row ? settle_without_run(c, row) : c->cfg->autostart;
 	}
 	for (int i = 0; i < n_held; i++)
 		end_unclaimed(&rc, &held[i]);

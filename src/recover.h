@@ -4,7 +4,8 @@
  * cgroup) or ended (gone: exit status from the pidfd the keeper held or the
  * zombie, else "unknown"; OOM kills from the cgroup counters), and leftover
  * container cgroups are removed. Then the containers that should run are
- * started. */
+ * marked to be started (start_pending), which daemon.c does a bounded number
+ * at a time. */
 #pragma once
 
 #include <stdbool.h>

@@ -77,6 +77,8 @@ static void apply_control_group(struct supd *d, const struct supd_settings *old,
 
 int daemon_reload(struct supd *d, char *summary, size_t size, struct sup_err *err)
 {
+	/* The container list changes below: autostart must be done first. */
+	daemon_autostart_finish(d);
 	struct sup_config *next = NULL;
 	int r = config_load(d->config->path, &next, err);
 	if (r < 0) {

@@ -39,6 +39,7 @@
 
 struct sv_run {
 	struct container *c;      /* NULL once detached */
+	struct supd *d;
 	pid_t pid;
 	int pidfd;
 	uint64_t starttime;       /* /proc/PID/stat starttime, ticks since boot */
@@ -72,6 +73,13 @@ static void on_stop_timeout(uv_timer_t *t);
 pid_t sv_pid(const struct container *c)
 {
 	return c->run ? c->run->pid : 0;
+}
+
+int sv_memory_current(struct container *c, uint64_t *ret)
+{
+	if (!c->run || !c->run->cg)
+		return -ESRCH;
+	return cgroup_manager_ops(c->d->cgroups)->memory_current(c->run->cg, ret);
 }
 
 /* "SIGTERM", or "signal 40" for one without a name. */
@@ -240,8 +248,26 @@ static void on_oom_notify(void *data)
 static void on_run_handle_closed(uv_handle_t *h)
 {
 	struct sv_run *run = h->data;
-	if (--run->open_handles == 0)
+	/* The exec-error pipe's handle closes while its run lives on. */
+	if (--run->open_handles == 0 && !run->c)
 		free(run);
+}
+
+/* The exec-error pipe has said all it will (or the run is over): close it
+ * now rather than at the run's end, one fd less per running container. The
+ * handle first, so libuv drops the fd from epoll while the number is still
+ * ours. */
+static void run_close_errpipe(struct sv_run *run)
+{
+	if (run->err_inited) {
+		run->err_inited = false;
+		run->open_handles++;
+		uv_close((uv_handle_t *)&run->errpoll, on_run_handle_closed);
+	}
+	if (run->err_fd >= 0) {
+		run->err_fd = fd_close(run->err_fd);
+		daemon_exec_resolved(run->d);
+	}
 }
 
 /* Detach the run from its container and let it free itself. */
@@ -261,14 +287,10 @@ static void run_release(struct container *c)
 		sv_cgroup_teardown(c, run->cg);
 	run->cg = NULL;
 	run->pidfd = fd_close(run->pidfd);
-	run->err_fd = fd_close(run->err_fd);
+	run_close_errpipe(run);
 	if (run->pw_inited) {
 		run->open_handles++;
 		pidwatch_close(&run->pw, on_run_handle_closed);
-	}
-	if (run->err_inited) {
-		run->open_handles++;
-		uv_close((uv_handle_t *)&run->errpoll, on_run_handle_closed);
 	}
 	if (run->oom_timer_inited) {
 		run->open_handles++;
@@ -287,7 +309,7 @@ static int run_read_errpipe(struct sv_run *run)
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
 	run->exec_resolved = true;
-	uv_poll_stop(&run->errpoll);
+	run_close_errpipe(run);
 	if (n == (ssize_t)sizeof(rep)) {
 		run->has_failure = true;
 		run->failure = rep;
@@ -568,7 +590,7 @@ static void sv_watch_run(struct container *c, struct sv_run *run)
 	int r = ops->oom_source(run->cg, &src);
 	if (r == 0)
 		run->oom_early = src.early;
-	if (r < 0 || (r = oomwatch_start(&d->loop, &src, on_oom_notify, run, &run->oom)) < 0)
+	if (r < 0 || (r = oomwatch_start(&d->oomwatches, &src, on_oom_notify, run, &run->oom)) < 0)
 		log_warning("container '%s': no OOM notifications for %s (%s); OOM kills are still counted at exit",
 			    c->cfg->name, ops->path(run->cg), strerror(-r)); /* libuv codes are -errno on Unix */
 }
@@ -597,6 +619,8 @@ static void sv_launch(struct container *c, struct sv_prepared *p)
 	run->pid = p->child.pid;
 	run->pidfd = p->child.pidfd;
 	run->err_fd = p->child.err_fd;
+	run->d = d;
+	d->n_exec_pending++;
 	run->starttime = p->child.starttime;
 	run->started_at_ms = daemon_now_ms();
 	run->cg = TAKE_PTR(p->cg);
@@ -632,6 +656,8 @@ static void sv_launch(struct container *c, struct sv_prepared *p)
 			go = false;
 		}
 	}
+	if (!run->pw_inited)
+		d->n_unwatched_children++; /* SIGCHLD reaps it (daemon_reap) */
 	if (go)
 		sv_keeper_hold(c, run, p->out_fd, p->err_fd, p->child.sync_fd);
 	spawn_release(&p->child, go);
@@ -651,6 +677,7 @@ void sv_adopt(struct container *c, struct sv_adoption *a)
 	run->pid = a->pid;
 	run->pidfd = TAKE_FD(a->pidfd);
 	run->err_fd = -1;
+	run->d = d;
 	run->exec_resolved = true; /* it ran; the exec outcome went to the earlier supd */
 	run->starttime = a->starttime;
 	run->id = a->run_id;
@@ -769,7 +796,12 @@ static void on_stop_timeout(uv_timer_t *t)
 
 static int send_signal(struct container *c, int sig)
 {
-	if (syscall(SYS_pidfd_send_signal, c->run->pidfd, sig, NULL, 0) < 0 && errno != ESRCH)
+	/* Without pidfd_send_signal (valgrind 3.19 lacks it): kill() is as
+	 * safe here, the pid stays ours until we reap it. */
+	long r = syscall(SYS_pidfd_send_signal, c->run->pidfd, sig, NULL, 0);
+	if (r < 0 && errno == ENOSYS)
+		r = kill(c->run->pid, sig);
+	if (r < 0 && errno != ESRCH)
 		return -errno;
 	return 0;
 }
@@ -1066,7 +1098,7 @@ int sv_container_new(struct supd *d, const struct container_config *cfg, struct 
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/%s.log", d->config->supd.log_dir, cfg->name);
 	struct container *c = xcalloc(1, sizeof(*c));
-	int r = logfile_open(&c->log, path, d->config->supd.log_max_size, (int)d->config->supd.log_keep);
+	int r = logfile_open(&c->log, &d->logfiles, path, d->config->supd.log_max_size, (int)d->config->supd.log_keep);
 	if (r < 0) {
 		free(c);
 		return sup_err_set(err, r, "container '%s': log file %s: %s", cfg->name, path, strerror(-r));

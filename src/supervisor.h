@@ -43,6 +43,8 @@ struct container {
 	uv_timer_t timer;                   /* stop timeout; restart backoff */
 	struct restart_tracker restart;     /* backoff and start-limit history */
 	bool stop_requested;                /* a stop was asked: the exit is "stopped", no restart */
+	bool start_pending;                 /* start-up wants it started (autostart, or recovery): */
+	                                    /* autostart_some() does, a bounded number at a time */
 	bool kill_sent;                     /* SIGKILL sent after stop_timeout in this run */
 	struct sv_waiter *waiters;          /* control clients waiting for a settled state */
 	/* A reload that must wait until the container is settled: */
@@ -101,6 +103,9 @@ void sv_forget_client(struct container *c, struct ctl_client *cl);
 int sv_check_exit(struct container *c);
 
 pid_t sv_pid(const struct container *c);
+
+/* Memory use of the current run's cgroup in bytes. -ESRCH without a run. */
+int sv_memory_current(struct container *c, uint64_t *ret);
 
 /* supctl kill: send sig to the current run's main process. -ESRCH when
  * there is none. Changes no state: an exit that follows is an exit. */
