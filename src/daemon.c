@@ -161,38 +161,10 @@ static void daemon_reexec(struct supd *d)
 	_exit(1);
 }
 
-void daemon_keeper_drop(struct supd *d, pid_t pid, uint64_t starttime)
-{
-	if (!keeper_is_connected(d->keeper))
-		return;
-	if (d->n_keeper_drops == d->cap_keeper_drops) {
-		d->cap_keeper_drops = d->cap_keeper_drops ? d->cap_keeper_drops * 2 : 16;
-		d->keeper_drops = xrealloc(d->keeper_drops, sizeof(*d->keeper_drops) * (size_t)d->cap_keeper_drops);
-	}
-	/* Sent once every write made so far (the run's end among them) is
-	 * committed. */
-	struct store_backlog bl;
-	store_get_backlog(d->store, &bl);
-	d->keeper_drops[d->n_keeper_drops++] =
-		(struct keeper_drop){ pid, starttime, bl.committed + bl.pending + bl.dropped };
-}
-
 void daemon_flush(struct supd *d)
 {
 	dbsync_flush(&d->db);
-	/* The keeper lets go of a run once its end is committed, not before:
-	 * until then a crash would still need its pidfd to learn the exit. */
-	struct store_backlog bl;
-	store_get_backlog(d->store, &bl);
-	int sent = 0;
-	while (sent < d->n_keeper_drops && d->keeper_drops[sent].after_commit <= bl.committed) {
-		(void)keeper_drop(d->keeper, d->keeper_drops[sent].pid, d->keeper_drops[sent].starttime);
-		sent++;
-	}
-	if (sent > 0) {
-		d->n_keeper_drops -= sent;
-		memmove(d->keeper_drops, d->keeper_drops + sent, sizeof(*d->keeper_drops) * (size_t)d->n_keeper_drops);
-	}
+	daemon_keeper_send_drops(d);
 }
 
 static void on_flush_prepare(uv_prepare_t *h)
@@ -275,9 +247,7 @@ static void daemon_finish(struct supd *d)
 	dbsync_drain(&d->db);
 	dbsync_close(&d->db);
 	/* Every container stopped: nothing is left for the keeper to hold. */
-	if (keeper_is_connected(d->keeper))
-		(void)keeper_quit(d->keeper);
-	d->keeper = keeper_detach(d->keeper);
+	daemon_detach_keeper(d, true);
 	uv_close((uv_handle_t *)&d->flush_prepare, NULL);
 	uv_close((uv_handle_t *)&d->flush_check, NULL);
 	for (int i = 0; i < d->n_containers; i++)
@@ -458,26 +428,6 @@ static void on_ctl_gone(void *data, struct ctl_client *cl)
 		sv_forget_client(c, cl);
 }
 
-/* Find the keeper (or start one) and take back what it held for an
- * earlier supd. Without a keeper supd still works; only a crash would then
- * lose the running containers' output pipes. */
-static void daemon_attach_keeper(struct supd *d)
-{
-	char path[4096];
-	pid_t pid;
-	snprintf(path, sizeof(path), "%s/keeper.sock", d->config->supd.run_dir);
-	int r = keeper_attach(path, &d->keeper, &d->held, &d->n_held, &pid);
-	if (r < 0) {
-		log_warning("fd keeper %s: %s; running without one (a crash of supd would lose containers' output pipes)",
-			    path, strerror(-r));
-		return;
-	}
-	if (pid > 0)
-		log_debug("started fd keeper, pid %d", (int)pid);
-	else
-		log_info("fd keeper %s handed back %d run(s)", path, d->n_held);
-}
-
 static int daemon_open(struct supd *d, const char *config_path, struct sup_err *err)
 {
 	int r = config_load(config_path, &d->config, err);
@@ -569,6 +519,10 @@ static void on_walk_close(uv_handle_t *h, void *arg)
 
 static void daemon_close(struct supd *d)
 {
+	/* A failed start-up: a keeper that holds nothing has nothing to wait
+	 * for (one that holds runs waits for the next supd). Before the loop's
+	 * handles are closed: its watch is one of them. */
+	daemon_detach_keeper(d, d->n_held == 0);
 	/* Only reached with an open loop after a failed start-up or a finished
 	 * shutdown; what is still open here is closed and the loop drained. */
 	if (d->loop_open) {
@@ -583,11 +537,6 @@ static void daemon_close(struct supd *d)
 		ctable_done(&d->table);
 		oomwatch_set_done(&d->oomwatches);
 	}
-	/* A failed start-up: a keeper that holds nothing has nothing to wait
-	 * for (one that holds runs waits for the next supd). */
-	if (d->keeper && d->n_held == 0)
-		(void)keeper_quit(d->keeper);
-	d->keeper = keeper_detach(d->keeper);
 	keeper_held_free(d->held, d->n_held);
 	d->held = NULL;
 	free(d->recovery_rows);

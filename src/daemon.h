@@ -32,6 +32,8 @@ struct supd {
 	struct signals *signals;
 	struct cgroup_manager *cgroups;
 	struct keeper *keeper;      /* holds run fds across a crash or re-exec; see keeper.h */
+	uv_poll_t *keeper_poll;     /* its connection: the keeper went away when it closes */
+	pid_t keeper_child;         /* the keeper's pid when this supd forked it (to reap), else 0 */
 	/* Start-up only (recover.c): what the keeper and the database say an
 	 * earlier supd left. */
 	struct keeper_held *held;
@@ -42,7 +44,7 @@ struct supd {
 	struct keeper_drop {        /* runs that ended: the keeper lets go of one */
 		pid_t pid;          /* once the store has committed after_commit writes */
 		uint64_t starttime;
-		uint64_t after_commit;
+		uint64_t after_commit; /* (or once nothing is pending) */
 	} *keeper_drops;
 	int n_keeper_drops, cap_keeper_drops;
 	uv_timer_t prune_timer; /* hourly: events older than events_keep */
@@ -105,6 +107,14 @@ int daemon_reload(struct supd *d, char *summary, size_t size, struct sup_err *er
 /* The run ended: the keeper may let go of its fds once the end is
  * committed (before, a crash would still need them to learn the exit). */
 void daemon_keeper_drop(struct supd *d, pid_t pid, uint64_t starttime);
+/* Send the drops whose runs' ends are committed now (after each flush). */
+void daemon_keeper_send_drops(struct supd *d);
+/* Find the keeper (or start one), take back what it held for an earlier
+ * supd (d->held), and watch it: if it goes away, a new one is started and
+ * given every running container's pidfd again. */
+void daemon_attach_keeper(struct supd *d);
+/* Stop watching the keeper and disconnect; with quit, tell it to exit. */
+void daemon_detach_keeper(struct supd *d, bool quit);
 /* The descriptor of sup-init (see init_binary.h), opened on first use and
  * kept for supd's lifetime. fd (owned by d) or -errno with err set. */
 int daemon_init_fd(struct supd *d, struct sup_err *err);

@@ -75,6 +75,8 @@ int keeper_quit(struct keeper *k);
 /* Disconnect (the keeper stays and holds on). NULL ok. */
 struct keeper *keeper_detach(struct keeper *k);
 bool keeper_is_connected(const struct keeper *k);
+/* The connection's fd, to poll for the keeper going away (-1 if none). */
+int keeper_fd(const struct keeper *k);
 
 /* Close the fds of n held entries and free the array. */
 void keeper_held_free(struct keeper_held *held, int n);

@@ -206,6 +206,11 @@ struct keeper *keeper_detach(struct keeper *k)
 	return NULL;
 }
 
+int keeper_fd(const struct keeper *k)
+{
+	return k ? k->fd : -1;
+}
+
 bool keeper_is_connected(const struct keeper *k)
 {
 	return k && k->fd >= 0;

@@ -201,6 +201,17 @@ void logpipe_close_all(struct logpipe_owner *owner)
 		logpipe_close(owner->head);
 }
 
+int logpipe_newest_fd(const struct logpipe_owner *owner, const char *stream)
+{
+	for (const struct logpipe *lp = owner->head; lp; lp = lp->next) {
+		uv_os_fd_t fd;
+		if (!strcmp(lp->stream, stream) && !uv_is_closing((const uv_handle_t *)&lp->pipe) &&
+		    uv_fileno((const uv_handle_t *)&lp->pipe, &fd) == 0)
+			return fd;
+	}
+	return -1;
+}
+
 void logpipe_flush_close_all(struct logpipe_owner *owner)
 {
 	for (struct logpipe *lp = owner->head; lp; lp = lp->next)

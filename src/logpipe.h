@@ -48,6 +48,10 @@ int logpipe_open(uv_loop_t *loop, struct logpipe_buffer *buf, int read_fd, const
 /* Stop every pipe of owner (their remaining output is lost) and free them
  * after their close callbacks. */
 void logpipe_close_all(struct logpipe_owner *owner);
+/* The fd of the most recently opened pipe of stream that is still read
+ * (the current run's), or -1. Still the logpipe's: not to be closed. */
+int logpipe_newest_fd(const struct logpipe_owner *owner, const char *stream);
+
 /* The same, but a line held in part is written first (as a line of its
  * own): for handing the pipes to another reader, whose first read then
  * continues it. Unread data stays in the pipes. */

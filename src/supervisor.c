@@ -731,6 +731,12 @@ static void sv_discard_spare(struct container *c)
 	c->spare = NULL;
 }
 
+void sv_keeper_rehold(struct container *c)
+{
+	if (c->run && c->run->pidfd >= 0)
+		sv_keeper_hold(c, c->run, logpipe_newest_fd(&c->pipes, "stdout"), logpipe_newest_fd(&c->pipes, "stderr"), -1);
+}
+
 void sv_prepare_reexec(struct container *c)
 {
 	/* A parked spare would outlive the exec as a child nobody knows. */

@@ -85,6 +85,10 @@ struct sv_adoption {
  * cg. A run whose process is gone ends at once, by the restart policy. */
 void sv_adopt(struct container *c, struct sv_adoption *a);
 
+/* A new keeper replaced one that went away: hand it the running run's
+ * pidfd and output pipes again. */
+void sv_keeper_rehold(struct container *c);
+
 /* supd is about to re-execute itself: drop what the next supd cannot take
  * over (a parked spare child) and hand the output over at a line boundary. */
 void sv_prepare_reexec(struct container *c);

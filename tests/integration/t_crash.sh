@@ -83,6 +83,22 @@ check "steady still the same pid" "$steady_pid" "$(q "SELECT pid FROM containers
 check "no new run for steady" 1 "$(q "SELECT count(*) FROM runs WHERE container='steady'")"
 sleep 0.5
 check "steady's log after re-exec: every line once, in order" 0 "$(gaps)"
+# The keeper itself dies: supd starts a new one and hands it everything
+# again, so a crash of supd right after still loses nothing.
+kill -KILL "$kpid"
+wait_until 5 "supd replaced the keeper" sh -c "k=\$(cat $T/run/keeper.sock.pid); [ \"\$k\" != $kpid ] && [ \"\$(cat /proc/\$k/comm)\" = supd-keeper ]"
+kpid=$(cat "$T/run/keeper.sock.pid")
+kill -KILL "$SUPD_PID"
+wait "$SUPD_PID" 2>/dev/null || true
+SUPD_PID=
+sleep 1
+kill -0 "$steady_pid" 2>/dev/null && pass "steady survived a supd crash after the keeper was replaced" || fail "steady died"
+mv "$SUPD_LOG" "$SUPD_LOG.2"
+start_supd
+wait_until 10 "steady adopted again" sh -c "sqlite3 $DB \"SELECT count(*) FROM events WHERE container='steady' AND type='adopted'\" | grep -qx 3"
+check "steady still the same pid" "$steady_pid" "$(q "SELECT pid FROM containers WHERE name='steady'")"
+sleep 0.5
+check "steady's log after the new keeper: every line once, in order" 0 "$(gaps)"
 ctl stop steady >/dev/null
 check "an exit after re-exec is reaped and recorded exactly" "7|stopped" "$(q "SELECT r.exit_code || '|' || c.state FROM runs r JOIN containers c ON c.name = r.container WHERE r.container='steady'")"
 
