@@ -108,7 +108,7 @@ static void remove_leftover_groups(struct supd *d, const struct container *c, co
 /* The keeper still had the child's release pipe: supd died around the
  * release. Release it now (a byte more for a child already released is
  * never read: it closes the pipe after the first). */
-static void release_parked(struct keeper_held *h)
+static void release_parked(struct supd *d, struct keeper_held *h)
 {
 	if (h->sync_fd < 0)
 		return;
@@ -116,6 +116,8 @@ static void release_parked(struct keeper_held *h)
 	if (write(h->sync_fd, &go, 1) < 0 && errno != EPIPE)
 		log_warning("releasing parked pid %d: %m, ignoring", h->run.pid);
 	h->sync_fd = fd_close(h->sync_fd);
+	if (keeper_is_connected(d->keeper))
+		(void)keeper_released(d->keeper, h->run.pid, h->run.starttime);
 }
 
 /* The run the database has open for c: adopt it (sv_adopt ends it at once
@@ -155,7 +157,7 @@ static const char *recover_run(struct recovery *rc, struct container *c, const s
 		a.out_fd = TAKE_FD(h->out_fd);
 		a.err_fd = TAKE_FD(h->err_fd);
 		a.hold = false;
-		release_parked(h);
+		release_parked(d, h);
 		if (procinfo_read_stat(a.pid, &st) == 0 && st.starttime == a.starttime)
 			a.foreign = st.ppid != getpid();
 	} else {
@@ -213,7 +215,7 @@ static const char *recover_unrecorded(struct recovery *rc, struct container *c, 
 	struct procinfo_stat st;
 	if (procinfo_read_stat(a.pid, &st) == 0 && st.starttime == a.starttime)
 		a.foreign = st.ppid != getpid();
-	release_parked(h);
+	release_parked(d, h);
 	log_notice("container '%s': pid %d ran unrecorded (supd died first); recorded as run %lld", c->cfg->name, a.pid,
 		   (long long)a.run_id);
 	static char group[KEEPER_NAME_MAX + 4];

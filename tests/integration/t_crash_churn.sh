@@ -1,6 +1,7 @@
 #!/bin/bash
-# supd SIGKILLed at random moments, ROUNDS times (default 50), while 50
-# containers churn through starts, exits and OOM kills. After every restart:
+# supd SIGKILLed at random moments, ROUNDS times (default 50), then
+# re-executed ROUNDS/2 times (daemon-reexec, SIGUSR2), while 50 containers
+# churn through starts, exits and OOM kills. After every restart:
 # each container runs at most once (never two copies), every long-running
 # one runs exactly once, every open run's process is alive and no other
 # process sits in the containers' cgroups, and the database passes
@@ -135,6 +136,21 @@ for round in $(seq 1 $ROUNDS); do
 	check_world "$round" || { echo "round $round: see above"; break; }
 done
 pass "$ROUNDS kill -9 rounds"
+# The same churn through planned re-execs (daemon-reexec and SIGUSR2): the
+# pid stays, and so must everything else.
+for round in $(seq 1 $((ROUNDS / 2))); do
+	sleep "0.$((RANDOM % 6 + 2))"
+	if [ $((round % 2)) = 0 ]; then
+		ctl daemon-reexec >/dev/null || fail "re-exec round $round: daemon-reexec failed"
+	else
+		kill -USR2 "$SUPD_PID"
+		sleep 0.2
+	fi
+	supd_alive || { fail "re-exec round $round: supd is gone"; break; }
+	wait_ready || break
+	check_world "reexec-$round" || { echo "re-exec round $round: see above"; break; }
+done
+pass "$((ROUNDS / 2)) re-exec rounds, same pid $SUPD_PID"
 # Every long container runs, once.
 wait_until 10 "every long-running container is running" sh -c \
 	"[ \$(sqlite3 $DB \"SELECT count(*) FROM containers WHERE name LIKE 'long-%' AND state='running'\") = 15 ]"
