@@ -61,7 +61,9 @@ static void client_close(struct ctl_client *cl)
 		ctl->clients = cl->next;
 	if (cl->next)
 		cl->next->prev = cl->prev;
-	ctl->n_clients--;
+	/* Idle supd sleeps: the sweep runs only while someone is connected. */
+	if (--ctl->n_clients == 0)
+		uv_timer_stop(&ctl->sweep);
 	if (cl->got_request && !cl->replied && ctl->cbs.on_gone)
 		ctl->cbs.on_gone(ctl->cbs.data, cl);
 	uv_close((uv_handle_t *)&cl->pipe, on_client_closed);
@@ -307,7 +309,8 @@ static void on_connection(uv_stream_t *server, int status)
 	if (ctl->clients)
 		ctl->clients->prev = cl;
 	ctl->clients = cl;
-	ctl->n_clients++;
+	if (ctl->n_clients++ == 0)
+		uv_timer_start(&ctl->sweep, on_sweep, SWEEP_INTERVAL_MS, SWEEP_INTERVAL_MS);
 	cl->deadline_ms = uv_now(server->loop) + CTL_TIMEOUT_MS;
 	uv_read_start((uv_stream_t *)&cl->pipe, on_alloc, on_read);
 }
@@ -387,7 +390,6 @@ int ctl_open(uv_loop_t *loop, const char *path, gid_t group, const char *group_n
 		ctl_close(ctl);
 		return r;
 	}
-	uv_timer_start(&ctl->sweep, on_sweep, SWEEP_INTERVAL_MS, SWEEP_INTERVAL_MS);
 	uv_unref((uv_handle_t *)&ctl->sweep); /* the sweep alone keeps no loop alive */
 	*ret = ctl;
 	return 0;

@@ -246,7 +246,13 @@ static void on_listen(uv_poll_t *p, int status, int events)
 _Noreturn void keeper_main(int listen_fd)
 {
 	static struct keeper_proc k;
-	/* Terminal signals meant for supd's foreground group are not for it. */
+	/* A keeper forked to replace a lost one inherits supd's libuv signal
+	 * handlers, which write to pipes that are not open here: back to the
+	 * defaults first. Terminal signals meant for supd's foreground group
+	 * are not for it. */
+	for (int sig = 1; sig < _NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
 	setsid();
 	prctl(PR_SET_NAME, "supd-keeper");
 	signal(SIGPIPE, SIG_IGN);
