@@ -350,8 +350,7 @@ int ctl_set_group(struct ctl *ctl, gid_t group, const char *group_name, struct s
 	return 0;
 }
 
-int ctl_open(uv_loop_t *loop, const char *path, gid_t group, const char *group_name, const struct ctl_callbacks *cbs,
-	     struct ctl **ret, struct sup_err *err)
+int ctl_check_free(const char *path, struct sup_err *err)
 {
 	struct sockaddr_un sa;
 	if (strlen(path) >= sizeof(sa.sun_path))
@@ -361,6 +360,15 @@ int ctl_open(uv_loop_t *loop, const char *path, gid_t group, const char *group_n
 		return sup_err_set(err, r, "socket %s: another supd is already listening there", path);
 	if (r < 0)
 		return sup_err_set(err, r, "socket %s: %s", path, strerror(-r));
+	return 0;
+}
+
+int ctl_open(uv_loop_t *loop, const char *path, gid_t group, const char *group_name, const struct ctl_callbacks *cbs,
+	     struct ctl **ret, struct sup_err *err)
+{
+	int r = ctl_check_free(path, err);
+	if (r < 0)
+		return r;
 
 	struct ctl *ctl = xcalloc(1, sizeof(*ctl));
 	ctl->cbs = *cbs;

@@ -441,11 +441,10 @@ static int daemon_open(struct supd *d, const char *config_path, struct sup_err *
 	if ((r = uv_loop_init(&d->loop)) < 0)
 		return sup_err_set(err, r, "event loop: %s", uv_strerror(r));
 	d->loop_open = true;
-	/* The socket first: it refuses to start a second supd on the same
-	 * state, before that one could take the keeper's fds from the first. */
-	struct ctl_callbacks cbs = { .on_request = on_ctl_request, .on_gone = on_ctl_gone, .data = d };
-	gid_t group = s->control_group ? (gid_t)s->control_gid : CTL_NO_GROUP;
-	if ((r = ctl_open(&d->loop, s->socket_path, group, s->control_group, &cbs, &d->ctl, err)) < 0)
+	/* Before the keeper: a second supd on the same state must not take
+	 * the keeper's fds from the first. The socket itself opens once the
+	 * database is ready, so that whoever waits for it can read the DB. */
+	if ((r = ctl_check_free(s->socket_path, err)) < 0)
 		return r;
 	daemon_attach_keeper(d);
 	if ((r = store_open(s->db_path, &d->store, err)) < 0)
@@ -488,6 +487,10 @@ static int daemon_open(struct supd *d, const char *config_path, struct sup_err *
 	if (r < 0)
 		return sup_err_set(err, r, "database %s: recording containers: %s", s->db_path, strerror(-r));
 
+	struct ctl_callbacks cbs = { .on_request = on_ctl_request, .on_gone = on_ctl_gone, .data = d };
+	gid_t group = s->control_group ? (gid_t)s->control_gid : CTL_NO_GROUP;
+	if ((r = ctl_open(&d->loop, s->socket_path, group, s->control_group, &cbs, &d->ctl, err)) < 0)
+		return r;
 	if ((r = signals_start(&d->loop, on_signal, d, &d->signals)) < 0)
 		return sup_err_set(err, r, "signals: %s", uv_strerror(r));
 	uv_timer_init(&d->loop, &d->prune_timer);
