@@ -63,7 +63,9 @@ view_reader() {
 	local end=$(( $(now_ns) + $1 * 1000000000 )) n=0 errs=0 out
 	while [ "$(now_ns)" -lt "$end" ]; do
 		n=$((n + 1))
-		if ! out=$(sqlite3 -readonly "$DB" "$VIEW_QUERIES" 2>&1); then
+		# As db/README.md asks of dashboards: a busy timeout rides out the
+		# rare instant SQLite answers a WAL reader BUSY (a WAL restart).
+		if ! out=$(sqlite3 -readonly -cmd '.timeout 1000' "$DB" "$VIEW_QUERIES" 2>&1); then
 			errs=$((errs + 1))
 			printf 'iteration %d: sqlite3 failed: %s\n' "$n" "$(printf '%s' "$out" | tail -n 3)" >>"$T/views.err"
 			continue
