@@ -32,6 +32,7 @@
 #include "spawn.h"
 #include "store.h"
 #include "supervisor.h"
+#include "supervisor-internal.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -67,7 +68,6 @@ struct sv_run {
 
 static void sv_enter_starting(struct container *c);
 static void sv_enter_ended(struct container *c, const struct pidwatch_exit *ex);
-static void notify_waiters(struct container *c);
 static void on_stop_timeout(uv_timer_t *t);
 
 pid_t sv_pid(const struct container *c)
@@ -400,7 +400,7 @@ static void sv_enter_failed_spawn(struct container *c, const char *reason)
 		store_run_end(c->d->store, c->cfg->name, run_id, &end);
 	record_event(c, "start-failed", "%s", reason);
 	sv_set_state(c, SV_FAILED);
-	notify_waiters(c);
+	sv_notify_waiters(c);
 	daemon_container_settled(c->d, c);
 }
 
@@ -722,7 +722,7 @@ void sv_adopt(struct container *c, struct sv_adoption *a)
 	sv_check_oom(run);
 }
 
-static void sv_discard_spare(struct container *c)
+void sv_discard_spare(struct container *c)
 {
 	if (!c->spare)
 		return;
@@ -791,7 +791,7 @@ static void sv_enter_running(struct container *c)
 	sv_set_state(c, SV_RUNNING);
 	record_event(c, "started", "pid %d", c->run->pid);
 	log_info("container '%s': running, pid %d", c->cfg->name, c->run->pid);
-	notify_waiters(c);
+	sv_notify_waiters(c);
 	sv_prepare_spare(c);
 }
 
@@ -941,101 +941,8 @@ static void sv_enter_ended(struct container *c, const struct pidwatch_exit *ex)
 		log_error("container '%s': start limit hit (%u failed runs), giving up until 'supctl start %s'", c->cfg->name, n,
 			  c->cfg->name);
 	}
-	notify_waiters(c);
+	sv_notify_waiters(c);
 	daemon_container_settled(d, c);
-}
-
-/* --- control clients waiting for a result --- */
-
-static void reply_waiter(struct container *c, struct sv_waiter *w)
-{
-	/* The client will read the database next: commit this turn's batch. */
-	daemon_flush(c->d);
-	if (w->kind == SV_WAIT_START && c->state == SV_RUNNING)
-		ctl_reply(w->client, true, "%s running pid %d", c->cfg->name, c->run->pid);
-	else if (w->kind == SV_WAIT_START) {
-		char last[512] = "";
-		struct store_container row;
-		/* While the database is behind, its last_reason is an older run's. */
-		if (!dbsync_is_failing(&c->d->db) && store_get_container(c->d->store, c->cfg->name, &row) == 0)
-			snprintf(last, sizeof(last), ": %s", row.last_reason);
-		ctl_reply(w->client, false, "container '%s' did not start (%s%s)", c->cfg->name, sv_state_to_string(c->state), last);
-	} else
-		ctl_reply(w->client, true, "%s %s", c->cfg->name, sv_state_to_string(c->state));
-}
-
-static bool waiter_is_done(const struct container *c, const struct sv_waiter *w)
-{
-	if (w->kind == SV_WAIT_START)
-		return c->state != SV_STARTING && c->state != SV_BACKOFF;
-	return sv_state_is_settled(c->state);
-}
-
-static void notify_waiters(struct container *c)
-{
-	struct sv_waiter **pp = &c->waiters, *restart_now = NULL;
-	while (*pp) {
-		struct sv_waiter *w = *pp;
-		if (!waiter_is_done(c, w)) {
-			pp = &w->next;
-			continue;
-		}
-		*pp = w->next;
-		if (w->kind == SV_WAIT_RESTART) {
-			/* The stop half is done: now wait for the start half. */
-			w->kind = SV_WAIT_START;
-			w->next = restart_now;
-			restart_now = w;
-			continue;
-		}
-		ctl_client_set_data(w->client, NULL);
-		reply_waiter(c, w);
-		free(w);
-	}
-	if (restart_now) {
-		struct sv_waiter *last = restart_now;
-		while (last->next)
-			last = last->next;
-		last->next = c->waiters;
-		c->waiters = restart_now;
-		sv_handle_event(c, SV_EV_START);
-	}
-}
-
-void sv_request(struct container *c, struct ctl_client *cl, enum sv_wait kind)
-{
-	if (c->d->shutting_down) {
-		ctl_reply(cl, false, "supd is shutting down");
-		return;
-	}
-	if (kind == SV_WAIT_START && c->state == SV_STOPPING) {
-		ctl_reply(cl, false, "container '%s' is stopping; wait for it, then start it", c->cfg->name);
-		return;
-	}
-	/* An operator's start forgives the history the start limit counts. */
-	if (kind != SV_WAIT_STOP)
-		restart_tracker_reset(&c->restart);
-	struct sv_waiter *w = xcalloc(1, sizeof(*w));
-	w->client = cl;
-	w->kind = kind;
-	w->next = c->waiters;
-	c->waiters = w;
-	ctl_client_set_data(cl, c);
-	sv_handle_event(c, kind == SV_WAIT_START ? SV_EV_START : SV_EV_STOP);
-	/* Already where the request wants it (start of a running container,
-	 * stop of a stopped one): answer now. */
-	notify_waiters(c);
-}
-
-void sv_forget_client(struct container *c, struct ctl_client *cl)
-{
-	for (struct sv_waiter **pp = &c->waiters; *pp; pp = &(*pp)->next)
-		if ((*pp)->client == cl) {
-			struct sv_waiter *w = *pp;
-			*pp = w->next;
-			free(w);
-			return;
-		}
 }
 
 /* --- the state machine --- */
@@ -1088,71 +995,11 @@ void sv_handle_event(struct container *c, enum sv_event ev)
 		sv_discard_spare(c);
 		sv_set_state(c, SV_STOPPED);
 		record_event(c, "stopped", "restart cancelled");
-		notify_waiters(c);
+		sv_notify_waiters(c);
 		daemon_container_settled(c->d, c);
 		break;
 	case _SV_ACTION_MAX:
 		assert(false);
 	}
 	sv_assert_invariants(c);
-}
-
-/* --- lifetime --- */
-
-int sv_container_new(struct supd *d, const struct container_config *cfg, struct container **ret, struct sup_err *err)
-{
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/%s.log", d->config->supd.log_dir, cfg->name);
-	struct container *c = xcalloc(1, sizeof(*c));
-	int r = logfile_open(&c->log, &d->logfiles, path, d->config->supd.log_max_size, (int)d->config->supd.log_keep);
-	if (r < 0) {
-		free(c);
-		return sup_err_set(err, r, "container '%s': log file %s: %s", cfg->name, path, strerror(-r));
-	}
-	c->d = d;
-	c->cfg = cfg;
-	c->link.name = cfg->name;
-	c->envp = spawn_build_env(cfg);
-	c->state = SV_STOPPED;
-	c->state_since_ms = daemon_now_ms();
-	restart_tracker_init(&c->restart, cfg->start_limit_burst);
-	uv_timer_init(&d->loop, &c->timer);
-	c->timer.data = c;
-	ctable_add(&d->table, &c->link);
-	*ret = c;
-	return 0;
-}
-
-void sv_container_set_config(struct container *c, const struct container_config *cfg)
-{
-	assert(!strcmp(c->cfg->name, cfg->name));
-	bool new_burst = c->cfg->start_limit_burst != cfg->start_limit_burst;
-	c->cfg = cfg;
-	c->link.name = cfg->name; /* same text, new owner */
-	free(c->envp);
-	c->envp = spawn_build_env(cfg);
-	if (new_burst && !c->run) {
-		restart_tracker_done(&c->restart);
-		restart_tracker_init(&c->restart, cfg->start_limit_burst);
-	}
-}
-
-static void on_container_timer_closed(uv_handle_t *h)
-{
-	struct container *c = h->data;
-	restart_tracker_done(&c->restart);
-	free(c->envp);
-	free(c);
-}
-
-void sv_container_free(struct container *c)
-{
-	if (!c)
-		return;
-	assert(!c->run && !c->waiters);
-	sv_discard_spare(c);
-	ctable_remove(&c->d->table, &c->link);
-	logpipe_close_all(&c->pipes);
-	logfile_close(&c->log);
-	uv_close((uv_handle_t *)&c->timer, on_container_timer_closed);
 }
