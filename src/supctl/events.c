@@ -101,6 +101,14 @@ static int follow(const struct supctl_opts *o, struct store *s, int64_t *after_i
 	int in = inotify_init1(IN_CLOEXEC);
 	if (in < 0 || inotify_add_watch(in, dir, IN_MODIFY | IN_CREATE | IN_MOVED_TO) < 0)
 		return -errno;
+	/* Watch first, then read once more: an event committed between the
+	 * first read and the watch would otherwise wait for the next commit,
+	 * which may never come. */
+	int r = print_new(o, s, after_id, first);
+	if (r < 0) {
+		close(in);
+		return r;
+	}
 	size_t blen = strlen(base);
 	char ev[sizeof(struct inotify_event) + NAME_MAX + 1] __attribute__((aligned(__alignof__(struct inotify_event))));
 	for (;;) {
@@ -119,7 +127,7 @@ static int follow(const struct supctl_opts *o, struct store *s, int64_t *after_i
 			p += sizeof(*e) + e->len;
 		}
 		if (ours) {
-			int r = print_new(o, s, after_id, first);
+			r = print_new(o, s, after_id, first);
 			if (r < 0) {
 				close(in);
 				return r;

@@ -76,7 +76,7 @@ check "a bad --since is a usage error" 2 "$rc"
 
 # events -f sees supctl kill's effect within 100 ms
 mkfifo "$T/events.fifo"
-"$SUPCTL" -c "$CONF" events -f --json --container ticker > "$T/events.fifo" &
+"$SUPCTL" -c "$CONF" events -f --json --container ticker > "$T/events.fifo" 2>"$T/events.err" &
 FOLLOW=$!
 stamp_lines < "$T/events.fifo" > "$T/events.out" &
 STAMPER=$!
@@ -86,7 +86,8 @@ wait_until 5 "ticker exited after SIGTERM" state_is ticker exited
 check "its TERM trap's exit code" 3 "$(q "SELECT exit_code FROM runs WHERE container='ticker'")"
 # Wait for the line rather than a fixed while (the lag is checked below from
 # the stamps, not from how long this took).
-wait_until 5 "events -f streamed the exit" grep -q '"type": "exited"' "$T/events.out"
+wait_until 5 "events -f streamed the exit" grep -q '"type": "exited"' "$T/events.out" ||
+	{ echo "--- events -f stderr:"; cat "$T/events.err"; echo "--- its output:"; cat "$T/events.out"; q "SELECT id, type FROM events WHERE container='ticker'"; }
 kill $FOLLOW $STAMPER 2>/dev/null; wait $FOLLOW $STAMPER 2>/dev/null || true
 # an event reaches the follower within 100 ms of being recorded
 line=$(grep '"type": "exited"' "$T/events.out" | head -1)
