@@ -4,6 +4,7 @@
  * -wal file, so an inotify watch on the database directory wakes the
  * follower, which then reads what is newer than the last id it printed. */
 #include <errno.h>
+#include <poll.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +86,9 @@ static int print_new(const struct supctl_opts *o, struct store *s, int64_t *afte
 	}
 }
 
+/* How long the WAL must stay quiet before the settling read (see follow()). */
+#define SETTLE_MS 50
+
 static int follow(const struct supctl_opts *o, struct store *s, int64_t *after_id, bool *first)
 {
 	char dir[PATH_MAX];
@@ -111,8 +115,31 @@ static int follow(const struct supctl_opts *o, struct store *s, int64_t *after_i
 	}
 	size_t blen = strlen(base);
 	char ev[sizeof(struct inotify_event) + NAME_MAX + 1] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool settle = false;
 	for (;;) {
 		fflush(stdout);
+		/* SQLite writes a commit's WAL frames (the inotify event) before it
+		 * publishes the commit in the mmapped -shm index (no event): a read
+		 * right after the event can miss the commit that caused it. So after
+		 * activity, read once more when the WAL has been quiet for
+		 * SETTLE_MS; when idle, block without a timeout. */
+		struct pollfd pfd = { .fd = in, .events = POLLIN };
+		int pr = poll(&pfd, 1, settle ? SETTLE_MS : -1);
+		if (pr < 0 && errno != EINTR) {
+			r = -errno;
+			close(in);
+			return r;
+		}
+		if (pr == 0) {
+			settle = false;
+			if ((r = print_new(o, s, after_id, first)) < 0) {
+				close(in);
+				return r;
+			}
+			continue;
+		}
+		if (pr < 0)
+			continue;
 		ssize_t n = fd_read(in, ev, sizeof(ev));
 		if (n < 0) {
 			close(in);
@@ -132,6 +159,7 @@ static int follow(const struct supctl_opts *o, struct store *s, int64_t *after_i
 				close(in);
 				return r;
 			}
+			settle = true;
 		}
 	}
 }
