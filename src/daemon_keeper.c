@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "keeper.h"
@@ -52,6 +53,13 @@ static int keeper_connect(struct supd *d)
 	pid_t pid;
 	snprintf(path, sizeof(path), "%s/keeper.sock", d->config->supd.run_dir);
 	int r = keeper_attach(path, &d->keeper, &d->held, &d->n_held, &pid);
+	/* A keeper killed a moment ago can still accept on its socket while
+	 * the kernel closes its fds, then reset the connection: try again (a
+	 * few ms), and the dead socket refuses, so a new keeper is started. */
+	for (int tries = 0; (r == -ECONNRESET || r == -EPIPE) && tries < 20; tries++) {
+		usleep(10 * 1000);
+		r = keeper_attach(path, &d->keeper, &d->held, &d->n_held, &pid);
+	}
 	if (r < 0) {
 		log_warning("fd keeper %s: %s; running without one (a crash of supd would lose containers' output pipes)",
 			    path, strerror(-r));
