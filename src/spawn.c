@@ -11,6 +11,7 @@
 
 #include "child.h"
 #include "fd.h"
+#include "procinfo.h"
 #include "spawn.h"
 
 #ifndef CLONE_CLEAR_SIGHAND
@@ -44,27 +45,11 @@ static long sys_clone_fallback(const struct clone_args *args)
 
 int spawn_read_starttime(pid_t pid, uint64_t *ret)
 {
-	char path[64], buf[1024];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	ssize_t n = fd_read_file_at(AT_FDCWD, path, buf, sizeof(buf));
-	if (n < 0)
-		return (int)n;
-	/* comm (field 2) may contain spaces and ')': fields restart after the last ')'. */
-	char *p = strrchr(buf, ')');
-	if (!p)
-		return -EINVAL;
-	p++;
-	/* p now points before field 3; starttime is field 22. */
-	for (int field = 3; field < 22; field++) {
-		p = strchr(p + 1, ' ');
-		if (!p)
-			return -EINVAL;
-	}
-	unsigned long long v;
-	if (sscanf(p + 1, "%llu", &v) != 1)
-		return -EINVAL;
-	*ret = v;
-	return 0;
+	struct procinfo_stat st;
+	int r = procinfo_read_stat(pid, &st);
+	if (r == 0)
+		*ret = st.starttime;
+	return r;
 }
 
 char **spawn_build_env(const struct container_config *cfg)
