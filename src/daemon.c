@@ -107,6 +107,7 @@ static void on_prune(uv_timer_t *t)
  * an upgrade that is the new binary; /proc/self/exe then says "(deleted)"). */
 static int daemon_exe_path(char *buf, size_t size)
 {
+	buf[0] = 0;
 	ssize_t n = readlink("/proc/self/exe", buf, size - 1);
 	if (n < 0)
 		return -errno;
@@ -118,16 +119,16 @@ static int daemon_exe_path(char *buf, size_t size)
 	return access(buf, X_OK) < 0 ? -errno : 0;
 }
 
-/* Whether a re-exec can keep every promise; 0 or -errno with err set. */
-static int daemon_reexec_check(struct supd *d, struct sup_err *err)
+/* Whether a re-exec can keep every promise; 0 with the binary's path in
+ * exe, or -errno with err set. */
+static int daemon_reexec_check(struct supd *d, char *exe, size_t size, struct sup_err *err)
 {
-	char exe[4096];
 	int r;
 	if (d->shutting_down)
 		return sup_err_set(err, -ESHUTDOWN, "supd is shutting down");
 	if (!keeper_is_connected(d->keeper))
 		return sup_err_set(err, -ENOTCONN, "no fd keeper: re-executing would lose the containers' output pipes");
-	if ((r = daemon_exe_path(exe, sizeof(exe))) < 0)
+	if ((r = daemon_exe_path(exe, size)) < 0)
 		return sup_err_set(err, r, "cannot execute %s: %s", exe, strerror(-r));
 	return 0;
 }
@@ -140,7 +141,7 @@ static void daemon_reexec(struct supd *d)
 	char exe[4096];
 	d->reexec_pending = false;
 	struct sup_err err = { 0 };
-	if (daemon_reexec_check(d, &err) < 0 || daemon_exe_path(exe, sizeof(exe)) < 0) {
+	if (daemon_reexec_check(d, exe, sizeof(exe), &err) < 0) {
 		log_error("re-exec refused: %s", err.msg);
 		return;
 	}
@@ -330,7 +331,8 @@ static void on_signal(void *data, int signum)
 		break;
 	case SIGUSR2: {
 		struct sup_err err = { 0 };
-		if (daemon_reexec_check(d, &err) < 0)
+		char exe[4096];
+		if (daemon_reexec_check(d, exe, sizeof(exe), &err) < 0)
 			log_error("SIGUSR2: re-exec refused: %s", err.msg);
 		else
 			daemon_request_reexec(d);
@@ -358,7 +360,8 @@ static void on_ctl_request(void *data, struct ctl_client *cl, const char *verb, 
 	}
 	if (!strcmp(verb, "daemon-reexec")) {
 		struct sup_err err = { 0 };
-		if (daemon_reexec_check(d, &err) < 0) {
+		char exe[4096];
+		if (daemon_reexec_check(d, exe, sizeof(exe), &err) < 0) {
 			ctl_reply(cl, false, "re-exec refused: %s", err.msg);
 			return;
 		}
