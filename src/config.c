@@ -1,15 +1,7 @@
 /* config.c - turns supd.conf, and the files its `include` globs name, into a
- * validated struct sup_config (see config.h).
- *
- * libinih decides what each line is (section header, key = value, comment)
- * and finds syntax errors; every meaning is ours. Debian's inih 55 gives the
- * handler no line number (INI_HANDLER_LINENO=0), cuts section names at 49
- * bytes and lines at 198 (the rest of a long line comes back as a new line).
- * So inih reads through our own reader (ini_parse_stream): the reader counts
- * lines, keeps the untruncated text of the current line, and recognises
- * section headers itself, mirroring inih's rules; the handler, which inih
- * calls for the line it has just read, takes key and value from that full
- * text. Nothing is silently cut and every message has a line number.
+ * validated struct sup_config (see config.h): what each section and key
+ * means. How lines are read is config_ini.c's job; files and include globs
+ * are config_files.c's.
  *
  * Reads files and stats rootfs directories, changes nothing. On failure no
  * partial config escapes and err holds one line:
@@ -18,10 +10,7 @@
  *   FILE:LINE: why                          (syntax) */
 #include <assert.h>
 #include <ctype.h>
-#include <fcntl.h>
-#include <glob.h>
 #include <grp.h>
-#include <ini.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -31,13 +20,9 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
-#include "config.h"
-#include "fd.h"
-#include "macro.h"
+#include "config-internal.h"
 #include "parse.h"
 
-#define CONFIG_FILE_MAX (16u << 20) /* bytes; a config larger than this is a mistake */
-#define ECHO_MAX 80                 /* bytes of a value quoted in a message */
 #define SOCKET_PATH_MAX (sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1)
 
 static const char *const restart_policy_table[] = {
@@ -175,7 +160,6 @@ static const struct key_def container_keys[] = {
 	CTR_KEY("gid_map", KEY_ID_MAP, gid_map),
 };
 
-#define MAX_KEYS 32 /* per-section table of "line where key was set" */
 static_assert(ELEMENTSOF(supd_keys) <= MAX_KEYS, "MAX_KEYS");
 static_assert(ELEMENTSOF(container_keys) <= MAX_KEYS, "MAX_KEYS");
 
@@ -186,55 +170,6 @@ static const struct key_def *key_lookup(const struct key_def *table, size_t n, c
 			return &table[i];
 	return NULL;
 }
-
-/* ---- parser state ---- */
-
-enum section_kind { SECTION_NONE, SECTION_SUPD, SECTION_CONTAINER };
-
-struct include_pattern {
-	char *pattern;
-	int line; /* in the main file */
-};
-
-struct file_id {
-	dev_t dev;
-	ino_t ino;
-};
-
-struct parser {
-	struct sup_err *err;
-	int r;                   /* first error, 0 while there is none */
-	struct sup_config *cfg;  /* being built; owned until handed out */
-	size_t n_containers_alloc;
-	char *main_file;
-
-	int supd_line;                /* of [supd], 0: none yet */
-	int supd_key_line[MAX_KEYS];  /* line where each supd_keys[] entry was set */
-	struct include_pattern *includes;
-	size_t n_includes;
-	struct file_id *files;        /* files parsed so far, to skip repeats */
-	size_t n_files;
-
-	/* the file being parsed */
-	const char *file;
-	bool is_main;
-	const char *text;
-	size_t len, pos;
-	int lineno;
-	const char *line;  /* current line, full length, no newline */
-	size_t line_len;
-	bool key_seen;     /* mirrors inih's prev_name: a key line since the last header */
-
-	/* the section being parsed */
-	enum section_kind section;
-	char *section_name; /* between the brackets, NULL before the first header */
-	int section_line;
-	int *key_line;                 /* supd_key_line or ctr_key_line */
-	int ctr_key_line[MAX_KEYS];
-	struct container_config cur;   /* valid while section == SECTION_CONTAINER */
-
-	char echo_buf[ECHO_MAX + 4];   /* see echo() */
-};
 
 static void container_config_done(struct container_config *c)
 {
@@ -265,9 +200,7 @@ static void parser_done(struct parser *p)
 
 /* ---- errors ---- */
 
-static int error_at(struct parser *p, const char *file, int line, const char *section, const char *key,
-		    const char *fmt, ...) _printf_(6, 7);
-static int error_at(struct parser *p, const char *file, int line, const char *section, const char *key,
+int config_error_at(struct parser *p, const char *file, int line, const char *section, const char *key,
 		    const char *fmt, ...)
 {
 	char why[sizeof(p->err->msg)], where[sizeof(p->err->msg)];
@@ -290,13 +223,6 @@ static int error_at(struct parser *p, const char *file, int line, const char *se
 	p->r = sup_err_set(p->err, -EINVAL, "%s%s %s", where, section || key ? ":" : "", why);
 	return p->r;
 }
-
-/* A key or its value / a whole section / a line, in the file being parsed;
- * and [supd] of the main file, once included files are being read. */
-#define key_error(p, line, key, ...) error_at(p, (p)->file, line, (p)->section_name, key, __VA_ARGS__)
-#define section_error(p, line, ...) error_at(p, (p)->file, line, (p)->section_name, NULL, __VA_ARGS__)
-#define line_error(p, line, ...) error_at(p, (p)->file, line, NULL, NULL, __VA_ARGS__)
-#define supd_error(p, line, key, ...) error_at(p, (p)->main_file, line, "supd", key, __VA_ARGS__)
 
 /* ---- values ---- */
 
@@ -624,7 +550,7 @@ static int set_value(struct parser *p, const struct key_def *def, void *base, co
 	return 0;
 }
 
-static int set_key(struct parser *p, const char *key, const char *value)
+int config_set_key(struct parser *p, const char *key, const char *value)
 {
 	const struct key_def *table, *def, *other;
 	size_t n, n_other;
@@ -769,7 +695,7 @@ static int end_container(struct parser *p)
 	return 0;
 }
 
-static int end_section(struct parser *p)
+int config_end_section(struct parser *p)
 {
 	enum section_kind kind = p->section;
 	p->section = SECTION_NONE;
@@ -790,12 +716,12 @@ static const struct container_config *find_defined(const struct parser *p, const
 	return NULL;
 }
 
-static int begin_section(struct parser *p, const char *name, size_t len)
+int config_begin_section(struct parser *p, const char *name, size_t len)
 {
 	const char *ctr;
 	int r;
 
-	r = end_section(p);
+	r = config_end_section(p);
 	if (r < 0)
 		return r;
 	free(p->section_name);
@@ -834,311 +760,6 @@ static int begin_section(struct parser *p, const char *name, size_t len)
 	return 0;
 }
 
-/* ---- lines, as inih sees them ---- */
-
-static const char *lskip(const char *s, const char *end)
-{
-	while (s < end && isspace((unsigned char)*s))
-		s++;
-	return s;
-}
-
-static const char *rstrip(const char *start, const char *end)
-{
-	while (end > start && isspace((unsigned char)end[-1]))
-		end--;
-	return end;
-}
-
-/* inih's find_chars_or_comment() on [s, end): the first of chars, or an
- * inline ';' comment (a ';' after whitespace), or end. */
-static const char *find_chars_or_comment(const char *s, const char *end, const char *chars)
-{
-	bool was_space = false;
-	for (; s < end; s++) {
-		if (chars && strchr(chars, *s))
-			break;
-		if (was_space && *s == ';')
-			break;
-		was_space = isspace((unsigned char)*s);
-	}
-	return s;
-}
-
-/* Called by the reader for every line before inih sees it: handle a
- * section header here, because inih does not tell the handler about one
- * (INI_CALL_HANDLER_ON_NEW_SECTION=0) and would cut its name. */
-static int on_line(struct parser *p)
-{
-	const char *s = p->line, *end = rstrip(s, s + p->line_len);
-	const char *start = lskip(s, end), *close, *rest;
-
-	if (start == end || *start == ';' || *start == '#')
-		return 0; /* blank or comment */
-	if (p->key_seen && start > s)
-		return 0; /* continuation line; the handler refuses it */
-	if (*start != '[')
-		return 0;
-	close = find_chars_or_comment(start + 1, end, "]");
-	if (close == end || *close != ']')
-		return 0; /* inih reports the syntax error */
-	rest = lskip(close + 1, end);
-	if (rest < end && *rest != ';' && *rest != '#')
-		return line_error(p, p->lineno, "unexpected text after ']': '%.*s'",
-				  (int)(end - rest < ECHO_MAX ? end - rest : ECHO_MAX), rest);
-	return begin_section(p, start + 1, (size_t)(close - start - 1));
-}
-
-static char *read_line(char *buf, int size, void *stream)
-{
-	struct parser *p = stream;
-	const char *start = p->text + p->pos, *nl;
-	size_t n, copy;
-
-	/* Ending the stream is how we stop inih after our own first error. */
-	if (p->r < 0 || p->pos >= p->len || size < 2)
-		return NULL;
-
-	nl = memchr(start, '\n', p->len - p->pos);
-	n = nl ? (size_t)(nl - start) + 1 : p->len - p->pos;
-	p->pos += n;
-	p->lineno++;
-	p->line = start;
-	p->line_len = nl ? n - 1 : n;
-
-	if (on_line(p) < 0)
-		return NULL;
-
-	/* inih gets at most what fits; the handler reads the full line. */
-	copy = n < (size_t)size - 1 ? n : (size_t)size - 1;
-	memcpy(buf, start, copy);
-	buf[copy] = 0;
-	return buf;
-}
-
-/* inih calls this for each "key = value" line (and for each continuation
- * line) right after reading it, so p->line is that line. inih's arguments
- * are ignored: section may be cut short and value too on long lines. */
-static int on_ini_value(void *user, const char *section, const char *name, const char *value)
-{
-	struct parser *p = user;
-	const char *s, *end, *start, *sep, *vstart, *vend;
-	_cleanup_free_ char *key = NULL, *val = NULL;
-
-	(void)section, (void)name, (void)value;
-	if (p->r < 0)
-		return 1;
-
-	s = p->line;
-	end = rstrip(s, s + p->line_len);
-	start = lskip(s, end);
-	if (p->key_seen && start > s) {
-		/* inih would glue this onto the previous value, the way
-		 * Python's configparser does; refuse rather than guess. */
-		line_error(p, p->lineno,
-			   "indented line continues the previous value; continuation lines are not "
-			   "supported, remove the indentation");
-		return 1;
-	}
-	p->key_seen = true;
-
-	sep = find_chars_or_comment(start, end, "=:");
-	if (sep == end || *sep == ';') { /* inih does not call us for such a line */
-		line_error(p, p->lineno, "syntax error: expected 'key = value'");
-		return 1;
-	}
-	key = xstrndup(start, (size_t)(rstrip(start, sep) - start));
-	vend = find_chars_or_comment(sep + 1, end, NULL);
-	vstart = lskip(sep + 1, vend);
-	vend = rstrip(vstart, vend);
-	val = xstrndup(vstart, (size_t)(vend - vstart));
-
-	(void)set_key(p, key, val);
-	/* Always "success" for inih: its return value then means a syntax
-	 * error only, and the reader stops the parse after ours. */
-	return 1;
-}
-
-/* The message for inih's syntax error on line n. */
-static int syntax_error(struct parser *p, int n)
-{
-	const char *s = p->text, *end = p->text + p->len;
-
-	for (int i = 1; i < n && s < end; i++) {
-		const char *nl = memchr(s, '\n', (size_t)(end - s));
-		s = nl ? nl + 1 : end;
-	}
-	s = lskip(s, end);
-	if (s < end && *s == '[')
-		return line_error(p, n, "syntax error: section header without closing ']'");
-	return line_error(p, n, "syntax error: expected '[section]', 'key = value' or a comment");
-}
-
-static int parse_text(struct parser *p, const char *file, bool is_main, const char *text, size_t len)
-{
-	const char *nul;
-	int r;
-
-	p->file = file;
-	p->is_main = is_main;
-	p->text = text;
-	p->len = len;
-	p->pos = 0;
-	p->lineno = 0;
-	p->key_seen = false;
-	p->section = SECTION_NONE;
-	free(p->section_name);
-	p->section_name = NULL;
-
-	nul = memchr(text, 0, len);
-	if (nul) {
-		int line = 1;
-		for (const char *q = text; q < nul; q++)
-			line += *q == '\n';
-		return line_error(p, line, "line contains a NUL byte");
-	}
-	/* Skip a UTF-8 BOM here, as inih would, so that lines look the same
-	 * to inih and to us. */
-	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
-		p->pos = 3;
-
-	r = ini_parse_stream(read_line, p, on_ini_value, p);
-	if (r > 0)
-		return syntax_error(p, r); /* the earliest error: we stop at ours */
-	if (r < 0)
-		return line_error(p, p->lineno, "out of memory");
-	if (p->r < 0)
-		return p->r;
-	return end_section(p);
-}
-
-/* ---- files ---- */
-
-static int read_fd(int fd, char **ret, size_t *ret_len)
-{
-	return fd_read_all(fd, CONFIG_FILE_MAX, ret, ret_len);
-}
-
-/* Open a config file. O_NONBLOCK because a FIFO matched by an include glob
- * would otherwise block supd forever in open(); anything but a regular file
- * is refused (-EISDIR for a directory, -EINVAL for the rest). fd or -errno. */
-static int open_config_file(const char *path, struct stat *ret_st)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, ret_st) < 0)
-		return -errno;
-	if (S_ISDIR(ret_st->st_mode))
-		return -EISDIR;
-	if (!S_ISREG(ret_st->st_mode))
-		return -EINVAL;
-	return TAKE_FD(fd);
-}
-
-static const char *open_error(int r)
-{
-	return r == -EINVAL ? "not a regular file" : strerror(-r);
-}
-
-/* Open and read path. *ret_seen is true when the file was parsed already
- * (the same file matched twice, or the main file matched by an include). */
-static int read_config_file(struct parser *p, const char *path, char **ret, size_t *ret_len, bool *ret_seen)
-{
-	_cleanup_close_ int fd = -1;
-	struct stat st;
-
-	fd = open_config_file(path, &st);
-	if (fd < 0)
-		return fd;
-	for (size_t i = 0; i < p->n_files; i++)
-		if (p->files[i].dev == st.st_dev && p->files[i].ino == st.st_ino) {
-			*ret_seen = true;
-			return 0;
-		}
-	p->files = xrealloc(p->files, (p->n_files + 1) * sizeof(*p->files));
-	p->files[p->n_files++] = (struct file_id){ st.st_dev, st.st_ino };
-	*ret_seen = false;
-	return read_fd(fd, ret, ret_len);
-}
-
-/* Directory part of path, with glob's special characters escaped so that a
- * directory named "a[1]" is not read as a pattern. */
-static char *glob_escaped_dir(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	size_t n = slash ? (slash == path ? 1 : (size_t)(slash - path)) : 0;
-	char *out, *o;
-
-	if (n == 0)
-		return xstrdup(".");
-	out = o = xmalloc(2 * n + 1);
-	for (size_t i = 0; i < n; i++) {
-		if (strchr("*?[]\\", path[i]))
-			*o++ = '\\';
-		*o++ = path[i];
-	}
-	*o = 0;
-	return out;
-}
-
-static char *path_join(const char *a, const char *b)
-{
-	size_t na = strlen(a), nb = strlen(b);
-	bool slash = na > 0 && a[na - 1] != '/';
-	char *s = xmalloc(na + slash + nb + 1);
-	memcpy(s, a, na);
-	if (slash)
-		s[na] = '/';
-	memcpy(s + na + slash, b, nb + 1);
-	return s;
-}
-
-static int glob_on_error(const char *path, int error)
-{
-	(void)path;
-	/* A directory that does not exist just matches nothing. */
-	return error != ENOENT && error != ENOTDIR;
-}
-
-static void globfreep(glob_t *g)
-{
-	globfree(g);
-}
-
-static int load_include(struct parser *p, const struct include_pattern *inc, const char *dir)
-{
-	_cleanup_(globfreep) glob_t g = { 0 };
-	_cleanup_free_ char *pattern = NULL;
-	int r;
-
-	pattern = path_is_absolute(inc->pattern) ? xstrdup(inc->pattern) : path_join(dir, inc->pattern);
-	r = glob(pattern, 0, glob_on_error, &g);
-	if (r == GLOB_NOMATCH)
-		return 0;
-	if (r == GLOB_NOSPACE)
-		return supd_error(p, inc->line, "include", "'%s': out of memory", pattern);
-	if (r != 0)
-		return supd_error(p, inc->line, "include", "cannot read a directory of '%s'", pattern);
-
-	for (size_t i = 0; i < g.gl_pathc; i++) {
-		_cleanup_free_ char *text = NULL;
-		const char *path = g.gl_pathv[i];
-		size_t len = 0;
-		bool seen = false;
-
-		r = read_config_file(p, path, &text, &len, &seen);
-		if (r < 0)
-			return supd_error(p, inc->line, "include", "cannot read '%s': %s", path, open_error(r));
-		if (seen)
-			continue;
-		r = parse_text(p, path, false, text, len);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
 static void apply_supd_defaults(struct supd_settings *s)
 {
 	if (!s->state_dir)
@@ -1150,9 +771,9 @@ static void apply_supd_defaults(struct supd_settings *s)
 	if (!s->cgroup_parent)
 		s->cgroup_parent = xstrdup("auto");
 	if (!s->db_path)
-		s->db_path = path_join(s->state_dir, "sup.db");
+		s->db_path = config_path_join(s->state_dir, "sup.db");
 	if (!s->socket_path)
-		s->socket_path = path_join(s->run_dir, "supd.sock");
+		s->socket_path = config_path_join(s->run_dir, "supd.sock");
 }
 
 static int check_supd(struct parser *p)
@@ -1196,7 +817,7 @@ static int load_text(const char *path, const char *text, size_t len, const struc
 		p.files[p.n_files++] = (struct file_id){ st->st_dev, st->st_ino };
 	}
 
-	r = parse_text(&p, path, true, text, len);
+	r = config_parse_text(&p, path, true, text, len);
 	if (r < 0)
 		return r;
 	apply_supd_defaults(&p.cfg->supd);
@@ -1204,9 +825,9 @@ static int load_text(const char *path, const char *text, size_t len, const struc
 	if (r < 0)
 		return r;
 
-	dir = glob_escaped_dir(path);
+	dir = config_glob_escaped_dir(path);
 	for (size_t i = 0; i < p.n_includes; i++) {
-		r = load_include(&p, &p.includes[i], dir);
+		r = config_load_include(&p, &p.includes[i], dir);
 		if (r < 0)
 			return r;
 	}
@@ -1225,10 +846,10 @@ int config_load(const char *path, struct sup_config **ret, struct sup_err *err)
 	size_t len = 0;
 	int r;
 
-	fd = open_config_file(path, &st);
+	fd = config_open_file(path, &st);
 	if (fd < 0)
-		return sup_err_set(err, fd, "%s: %s", path, open_error(fd));
-	r = read_fd(fd, &text, &len);
+		return sup_err_set(err, fd, "%s: %s", path, config_open_error(fd));
+	r = config_read_fd(fd, &text, &len);
 	if (r < 0)
 		return sup_err_set(err, r, "%s: %s", path, strerror(-r));
 	return load_text(path, text, len, &st, ret, err);
@@ -1266,70 +887,4 @@ const struct container_config *config_find(const struct sup_config *c, const cha
 	if (!c || !name || c->n_containers == 0)
 		return NULL;
 	return bsearch(&key, c->containers, (size_t)c->n_containers, sizeof(*c->containers), container_cmp);
-}
-
-static bool id_map_equal(const struct id_map *a, const struct id_map *b)
-{
-	return a->inside == b->inside && a->outside == b->outside && a->count == b->count;
-}
-
-static bool streq_null(const char *a, const char *b)
-{
-	return a == b || (a && b && strcmp(a, b) == 0);
-}
-
-static bool strv_equal(char *const *a, char *const *b)
-{
-	if (!a || !b)
-		return a == b;
-	for (; *a && *b; a++, b++)
-		if (strcmp(*a, *b) != 0)
-			return false;
-	return !*a && !*b;
-}
-
-static bool rlimit_equal(const struct config_rlimit *a, const struct config_rlimit *b)
-{
-	return a->set == b->set && (!a->set || (a->soft == b->soft && a->hard == b->hard));
-}
-
-bool container_config_equal(const struct container_config *a, const struct container_config *b)
-{
-	return streq_null(a->name, b->name) &&
-	       streq_null(a->rootfs, b->rootfs) &&
-	       streq_null(a->command, b->command) &&
-	       strv_equal(a->argv, b->argv) &&
-	       streq_null(a->workdir, b->workdir) &&
-	       streq_null(a->hostname, b->hostname) &&
-	       a->n_env == b->n_env &&
-	       strv_equal(a->env, b->env) &&
-	       a->has_user == b->has_user &&
-	       a->uid == b->uid &&
-	       a->gid == b->gid &&
-	       a->network == b->network &&
-	       a->memory_max == b->memory_max &&
-	       a->cpu_max == b->cpu_max &&
-	       a->pids_max == b->pids_max &&
-	       a->restart == b->restart &&
-	       a->restart_delay_ms == b->restart_delay_ms &&
-	       a->restart_delay_max_ms == b->restart_delay_max_ms &&
-	       a->restart_reset_ms == b->restart_reset_ms &&
-	       a->start_limit_burst == b->start_limit_burst &&
-	       a->start_limit_window_ms == b->start_limit_window_ms &&
-	       a->oom_policy == b->oom_policy &&
-	       a->stop_signal == b->stop_signal &&
-	       a->stop_timeout_ms == b->stop_timeout_ms &&
-	       a->autostart == b->autostart &&
-	       a->readonly_rootfs == b->readonly_rootfs &&
-	       a->capabilities == b->capabilities &&
-	       a->keep_capabilities == b->keep_capabilities &&
-	       a->no_new_privs == b->no_new_privs &&
-	       a->seccomp == b->seccomp &&
-	       rlimit_equal(&a->rlimit_nofile, &b->rlimit_nofile) &&
-	       rlimit_equal(&a->rlimit_nproc, &b->rlimit_nproc) &&
-	       rlimit_equal(&a->rlimit_core, &b->rlimit_core) &&
-	       a->init == b->init &&
-	       a->userns == b->userns &&
-	       id_map_equal(&a->uid_map, &b->uid_map) &&
-	       id_map_equal(&a->gid_map, &b->gid_map);
 }
