@@ -218,10 +218,8 @@ static const char *recover_unrecorded(struct recovery *rc, struct container *c, 
 	release_parked(d, h);
 	log_notice("container '%s': pid %d ran unrecorded (supd died first); recorded as run %lld", c->cfg->name, a.pid,
 		   (long long)a.run_id);
-	static char group[KEEPER_NAME_MAX + 4];
-	snprintf(group, sizeof(group), "%s", h->run.group);
 	sv_adopt(c, &a);
-	return group;
+	return h->run.group; /* the caller's held[] outlives its use */
 }
 
 /* Without a run to adopt: what the container was doing says whether it
