@@ -17,42 +17,26 @@ cp -a "$ROOTFS" "$T/rootfs"
 R=$T/rootfs
 : > "$R/runs.log"
 marker='u=$(cat /proc/sys/kernel/random/uuid)'
+# section NAME COMMAND [KEYS]: a container that writes its start marker,
+# then runs COMMAND, restarted always and soon.
+section() {
+	cat <<EOF
+[container:$1]
+rootfs = $R
+command = /bin/sh -c '$marker; echo "start $1 \$u" >> /runs.log; $2'
+restart = always
+restart_delay = 50ms
+${3:-}stop_timeout = 1s
+
+EOF
+}
+churn=$'restart_delay_max = 200ms\nstart_limit = 100000/1s\n'
 {
-	for i in $(seq -w 1 15); do cat <<EOF
-[container:long-$i]
-rootfs = $R
-command = /bin/sh -c '$marker; echo "start long-$i \$u" >> /runs.log; exec sleep 100000'
-restart = always
-restart_delay = 50ms
-stop_timeout = 1s
-
-EOF
+	for i in $(seq -w 1 15); do section "long-$i" 'exec sleep 100000'; done
+	for i in $(seq -w 1 20); do
+		section "exit-$i" "sleep 0.$((10#$i % 5 + 2)); echo \"end exit-$i \$u\" >> /runs.log; exit 3" "$churn"
 	done
-	for i in $(seq -w 1 20); do cat <<EOF
-[container:exit-$i]
-rootfs = $R
-command = /bin/sh -c '$marker; echo "start exit-$i \$u" >> /runs.log; sleep 0.$((10#$i % 5 + 2)); echo "end exit-$i \$u" >> /runs.log; exit 3'
-restart = always
-restart_delay = 50ms
-restart_delay_max = 200ms
-start_limit = 100000/1s
-stop_timeout = 1s
-
-EOF
-	done
-	for i in $(seq -w 1 15); do cat <<EOF
-[container:oom-$i]
-rootfs = $R
-command = /bin/sh -c '$marker; echo "start oom-$i \$u" >> /runs.log; sleep 0.3; exec /bin/probe eat 64'
-memory_max = 16M
-restart = always
-restart_delay = 50ms
-restart_delay_max = 200ms
-start_limit = 100000/1s
-stop_timeout = 1s
-
-EOF
-	done
+	for i in $(seq -w 1 15); do section "oom-$i" 'sleep 0.3; exec /bin/probe eat 64' $'memory_max = 16M\n'"$churn"; done
 } | write_config
 
 MEMCG=$(cgroup_dirs | grep -m1 memory || cgroup_dirs | head -1)
