@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "ctable.h"
 #include "macro.h"
 
 #define ECHO_MAX 80 /* bytes of a value quoted in a message */
@@ -21,6 +22,13 @@ struct include_pattern {
 	int line; /* in the main file */
 };
 
+/* An entry of struct parser's defined table; link comes first, so a found
+ * link is the entry. */
+struct defined_name {
+	struct ctable_link link; /* link.name = cfg->containers[index].name */
+	int index;
+};
+
 struct file_id {
 	dev_t dev;
 	ino_t ino;
@@ -31,6 +39,9 @@ struct parser {
 	int r;                   /* first error, 0 while there is none */
 	struct sup_config *cfg;  /* being built; owned until handed out */
 	size_t n_containers_alloc;
+	struct ctable defined;   /* the names in cfg->containers, to find a duplicate */
+	struct defined_name **defined_names;
+	size_t n_defined;
 	char *main_file;
 
 	int supd_line;                /* of [supd], 0: none yet */

@@ -958,6 +958,37 @@ static void test_error_duplicates(void **state)
 	expect_error(f, WEB "\n" WEB, 5, "[container:web]:", "duplicate container 'web' (first defined at ");
 }
 
+/* Many containers: each found again after the sort, and a duplicate of one
+ * in the middle named with the line of its first definition (the names are
+ * hashed while parsing; the table grows many times on the way). */
+static void test_many_containers(void **state)
+{
+	enum { N = 3000, DUP = 1234, LINES = 4 };
+	struct fixture *f = *state;
+	struct sup_config *c = NULL;
+	struct sup_err err = { 0 };
+	size_t size = N * (64 + strlen(f->rootfs)) + 64, len = 0;
+	char *text = malloc(size), why[64], name[16];
+
+	assert_non_null(text);
+	for (int i = 0; i < N; i++)
+		len += (size_t)snprintf(text + len, size - len, "[container:c%04d]\nrootfs = %s\ncommand = /bin/true\n\n", i,
+					f->rootfs);
+	assert_int_equal(config_load_string("many.conf", text, &c, &err), 0);
+	assert_int_equal(c->n_containers, N);
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "c%04d", i);
+		assert_non_null(config_find(c, name));
+		assert_int_equal(config_find(c, name)->line, i * LINES + 1);
+	}
+	config_free(c);
+
+	snprintf(text + len, size - len, "[container:c%04d]\n", DUP);
+	snprintf(why, sizeof(why), "bad.conf:%d)", DUP * LINES + 1);
+	expect_error(f, text, N * LINES + 1, "duplicate container 'c1234' (first defined at ", why);
+	free(text);
+}
+
 static void test_error_names(void **state)
 {
 	struct fixture *f = *state;
@@ -1282,10 +1313,11 @@ int main(void)
 		T(test_error_unknown),
 		T(test_error_values),
 		T(test_error_userns),
-	T(test_error_command),
+		T(test_error_command),
 		T(test_error_rootfs),
 		T(test_error_missing),
 		T(test_error_duplicates),
+		T(test_many_containers),
 		T(test_error_names),
 		T(test_error_empty_values),
 		T(test_error_restart_delay),
