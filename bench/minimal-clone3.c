@@ -6,8 +6,9 @@
  *     16 MiB limit (memory.limit_in_bytes); on cgroup v2 a cgroup below our
  *     own with memory.max, entered with CLONE_INTO_CGROUP;
  *   - clone3(CLONE_NEWPID|NEWNS|NEWUTS|NEWIPC|NEWNET|NEWCGROUP|CLONE_PIDFD);
- *   - child (v1): writes 0 to the cgroup's cgroup.procs, waits on a pipe
- *     for the parent's go (as supd's child does);
+ *   - child (v1): writes 0 to the cgroup's tasks file (moving its one
+ *     thread skips the kernel's global threadgroup lock, as supd's child
+ *     does), waits on a pipe for the parent's go;
  *   - child: mounts private, bind-mounts ROOTFS onto itself, proc, a tmpfs
  *     /dev with null zero full random urandom tty (+ the fd/std* links,
  *     devpts, shm and mqueue supd also mounts), sysfs read-only,
@@ -78,9 +79,9 @@ static void child(int go_fd, int err_fd)
 	char b;
 	if (!v2) {
 		char p[4200];
-		snprintf(p, sizeof p, "%s/cgroup.procs", cg);
+		snprintf(p, sizeof p, "%s/tasks", cg);
 		if (write_file(p, "0") < 0)
-			cfail(err_fd, "cgroup.procs");
+			cfail(err_fd, "tasks");
 	}
 	if (read(go_fd, &b, 1) != 1)
 		_exit(126);

@@ -51,9 +51,10 @@ struct cgroup_ops {
 	int (*create)(struct cgroup_manager *m, const char *name, const struct cgroup_limits *l, struct cgroup **ret, struct sup_err *err);
 	/* An fd for clone3(CLONE_INTO_CGROUP), or -1: then the child moves itself. */
 	int (*clone_fd)(struct cgroup *cg);
-	/* Open cgroup.procs of the group in every hierarchy for writing (at most
-	 * max fds, O_CLOEXEC, the caller closes them): a child writes "0" to each
-	 * to move itself in. Returns how many. */
+	/* Open the group's membership file in every hierarchy for writing
+	 * (cgroup.procs; tasks on v1; at most max fds, O_CLOEXEC, the caller
+	 * closes them): a single-threaded child writes "0" to each to move
+	 * itself in. Returns how many. */
 	int (*procs_fds)(struct cgroup *cg, int *ret_fds, int max);
 	/* Where OOM kills are announced; valid until destroy(). */
 	int (*oom_source)(struct cgroup *cg, struct cgroup_oom_source *ret);
