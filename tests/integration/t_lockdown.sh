@@ -17,12 +17,16 @@ echo "host-only" > "$T/host-secret"
 # another run of this test at the same time does not share it.
 NPROC_UID=$((40000 + $$ % 20000))
 
+# The containers share the rootfs: one device node path each (and per run),
+# or "locked" may find the node that "loose" has just made (EEXIST).
+NODE_LOCKED=/tmp/null-node-locked-$$
+NODE_LOOSE=/tmp/null-node-loose-$$
 ATTACKS="try-open /proc/1/root$T/host-secret try-open /../../..$T/host-secret
 	try-open /proc/$HOST_SLEEP/cmdline try-kill $HOST_SLEEP
 	try-mount proc /root try-mount sysfs /root try-mount devtmpfs /root try-mount tmpfs /root
 	try-write /proc/sys/kernel/domainname evil try-write /proc/sysrq-trigger h
 	try-open /proc/kcore try-open /proc/keys try-open /proc/timer_list
-	try-module try-mknod /tmp/null-node try-capset try-unshare try-keyctl"
+	try-module try-mknod $NODE_LOCKED try-capset try-unshare try-keyctl"
 ATTACKS=$(echo $ATTACKS)
 
 write_config <<EOF
@@ -41,7 +45,7 @@ stop_timeout = 1s
 
 [container:loose]
 rootfs = $ROOTFS
-command = /bin/probe caps try-mount tmpfs /root try-mknod /tmp/null-node try-keyctl try-capset echo attacks-done sleep 60
+command = /bin/probe caps try-mount tmpfs /root try-mknod $NODE_LOOSE try-keyctl try-capset echo attacks-done sleep 60
 capabilities = +SYS_ADMIN +MKNOD
 seccomp = no
 no_new_privs = no
@@ -126,7 +130,7 @@ for f in /proc/kcore /proc/keys /proc/timer_list; do
 	check "$f reads empty (masked)" "$(if_host_has $f ok)" "$(outcome locked "try-open $f")"
 done
 check "loading a module fails" EPERM "$(outcome locked try-module)"
-check "creating a device node fails" EPERM "$(outcome locked "try-mknod /tmp/null-node")"
+check "creating a device node fails" EPERM "$(outcome locked "try-mknod $NODE_LOCKED")"
 check "raising a capability fails" EPERM "$(outcome locked try-capset)"
 check "creating a user namespace fails" EPERM "$(outcome locked try-unshare)"
 check "the kernel keyring is out of reach" EPERM "$(outcome locked try-keyctl)"
@@ -153,7 +157,7 @@ check "readonly_rootfs: /proc/keys reads empty" "$(if_host_has /proc/keys ok)" "
 # The same probes succeed where the config allows them: the checks above
 # can fail.
 check "capabilities = +SYS_ADMIN, seccomp = no: mount succeeds" ok "$(outcome loose "try-mount tmpfs /root")"
-check "capabilities = +MKNOD: mknod succeeds" ok "$(outcome loose "try-mknod /tmp/null-node")"
+check "capabilities = +MKNOD: mknod succeeds" ok "$(outcome loose "try-mknod $NODE_LOOSE")"
 check "seccomp = no: keyctl reaches the kernel" ok "$(outcome loose try-keyctl)"
 check "seccomp = no: no filter" 0 "$(status loose Seccomp)"
 check "no_new_privs = no" 0 "$(status loose NoNewPrivs)"
