@@ -161,9 +161,9 @@ int spawn_clone(const struct spawn_request *req, struct spawn_child *ret, struct
 		.init_fd = req->init_fd,
 		.init_argv = init_argv,
 	};
+	/* No CLONE_NEWNET: the child unshares its network namespace itself
+	 * (child_main), off supd's loop. */
 	uint64_t flags = CLONE_PIDFD | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_CLEAR_SIGHAND;
-	if (cfg->network == NETWORK_NONE)
-		flags |= CLONE_NEWNET;
 	/* Created first by the kernel, so it owns every other new namespace:
 	 * the child has its capabilities over them, and none over the host. */
 	if (cfg->userns)
