@@ -73,7 +73,7 @@ struct parser {
 };
 
 /* Sets p->err to "FILE:LINE: [SECTION] key 'KEY': why" (section and key
- * optional) unless an error is set already; returns -EINVAL. */
+ * optional) and p->r; returns -EINVAL. */
 int config_error_at(struct parser *p, const char *file, int line, const char *section, const char *key,
 		    const char *fmt, ...) _printf_(6, 7);
 
