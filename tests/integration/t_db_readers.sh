@@ -226,7 +226,9 @@ check "v_restarts_per_hour adds up to containers.restarts (no manual starts here
 check "v_restarts_per_hour: starts are the runs" "$runs" "$(q "SELECT sum(starts) FROM v_restarts_per_hour")"
 check "v_oom_kills_per_hour: none" 0 "$(q "SELECT count(*) FROM v_oom_kills_per_hour")"
 check "v_failed: none" 0 "$(q "SELECT count(*) FROM v_failed")"
-check "v_recent_events: the newest 1000" "1000 $(q "SELECT max(id) FROM events")" "$(q "SELECT count(*) || ' ' || max(id) FROM v_recent_events")"
+# The newest 1000, or all of them when a slow machine (ASan, a loaded CI
+# runner) recorded fewer in the churn: the event count depends on speed.
+check "v_recent_events: the newest 1000" "$(q "SELECT min(count(*), 1000) || ' ' || max(id) FROM events")" "$(q "SELECT count(*) || ' ' || max(id) FROM v_recent_events")"
 
 echo "info: $runs runs, $(q "SELECT count(*) FROM events") events in ${elapsed_ms} ms; WAL file $wal_bytes bytes after the churn"
 finish
