@@ -161,7 +161,10 @@ done
 
 # --- the history adds up --------------------------------------------------
 runs=$(q "SELECT count(*) FROM runs")
-[ "$runs" -ge $((N * 4)) ] && pass "$runs runs recorded" || fail "only $runs runs: the containers did not churn"
+# Churn means every container ran a few times: 35-55 each here, 9-15 under
+# ASan, 5 under ASan with the CPUs loaded; 2 each is the floor that still
+# says the restarts went on while the readers read.
+[ "$runs" -ge $((N * 2)) ] && pass "$runs runs recorded" || fail "only $runs runs: the containers did not churn"
 check "no run left open" 0 "$(q "SELECT count(*) FROM runs WHERE ended_at IS NULL")"
 check "no container with a current run or pid" 0 "$(q "SELECT count(*) FROM containers WHERE current_run IS NOT NULL OR pid IS NOT NULL")"
 check "every container stopped" "stopped $N" "$(q "SELECT group_concat(state || ' ' || n, ', ') FROM (SELECT state, count(*) AS n FROM containers GROUP BY state)")"
