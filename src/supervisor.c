@@ -411,6 +411,8 @@ struct sv_prepared {
 	struct cgroup *cg;
 	int out_fd, err_fd; /* read ends of its stdout/stderr pipes */
 	bool alt;           /* its group has the alternate name (see group_name) */
+	bool has_oom_base;  /* oom_base was read when the group was made */
+	struct cgroup_oom_counts oom_base;
 };
 
 static void prepared_discard(struct container *c, struct sv_prepared *p)
@@ -460,6 +462,14 @@ static int sv_prepare(struct container *c, bool alt, struct sv_prepared *ret, ch
 		snprintf(reason, size, "%s", err.msg);
 		goto fail;
 	}
+	/* The OOM baseline, then the registration for OOM notifications
+	 * (sv_watch_run only starts watching it): here, before the child
+	 * exists, so for a spare both are done long before its release. Each
+	 * opens memory.oom_control on v1, which can wait milliseconds behind
+	 * the removal of the previous run's group: not on a restart's path. */
+	ret->has_oom_base = ops->read_oom(cg, &ret->oom_base) == 0;
+	struct cgroup_oom_source oom_src;
+	(void)ops->oom_source(cg, &oom_src); /* a failure is reported by sv_watch_run */
 	if ((n_attach = ops->procs_fds(cg, attach, CHILD_MAX_ATTACH_FDS)) < 0) {
 		r = n_attach;
 		n_attach = 0;
@@ -636,8 +646,8 @@ static void sv_launch(struct container *c, struct sv_prepared *p)
 	/* The baseline first, then the watch: a kill between the two is seen
 	 * as a rise at the next read, never lost (pitfall 9). Stored, so that a
 	 * supd restarted after a crash counts the kills it missed once. */
-	struct cgroup_oom_counts base;
-	if (ops->read_oom(run->cg, &base) == 0) {
+	struct cgroup_oom_counts base = p->oom_base;
+	if (p->has_oom_base || ops->read_oom(run->cg, &base) == 0) {
 		run->oom_kill_seen = base.oom_kill;
 		run->oom_group_kill_seen = base.oom_group_kill;
 		if (run->id > 0)
