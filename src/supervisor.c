@@ -757,10 +757,11 @@ void sv_prepare_reexec(struct container *c)
 }
 
 /* A container that is restarting after short runs gets its next child
- * cloned, placed in a cgroup and parked ahead of time, so that the next
- * restart only has to release it: on cgroup v1 the placement alone waits
- * for an RCU grace period in the kernel, longer than all the rest of a
- * start. Costs one parked process while the container is restart-prone. */
+ * cloned, placed in a fresh cgroup (OOM baseline read, notifications
+ * registered) and parked ahead of time, so that the next restart only has
+ * to release it: the cgroup work can wait behind the kernel's removal of
+ * the previous run's group. Costs one parked process while the container
+ * is restart-prone. */
 static void sv_prepare_spare(struct container *c)
 {
 	if (c->spare || c->d->shutting_down || c->cfg->restart == RESTART_NO || c->restart.unhealthy_runs == 0)
