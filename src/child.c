@@ -30,6 +30,7 @@
 static const char *const child_step_names[] = {
 	[CHILD_STEP_FDS] = "fds",
 	[CHILD_STEP_SIGNALS] = "signals",
+	[CHILD_STEP_SESSION] = "session",
 	[CHILD_STEP_CGROUP_ATTACH] = "cgroup-attach",
 	[CHILD_STEP_NET_NS] = "network-namespace",
 	[CHILD_STEP_SYNC] = "sync",
@@ -239,6 +240,15 @@ _Noreturn void child_main(const struct child_args *a)
 	step = CHILD_STEP_SIGNALS;
 	if ((r = reset_signals()) < 0)
 		goto fail;
+	/* A session of its own, without a controlling terminal: in supd's,
+	 * the container could open supd's terminal as /dev/tty (and type into
+	 * the operator's shell with TIOCSTI) and would get the terminal's
+	 * Ctrl-C directly; supd stops it with its stop_signal instead. */
+	step = CHILD_STEP_SESSION;
+	if (setsid() < 0) {
+		r = -errno;
+		goto fail;
+	}
 	step = CHILD_STEP_CGROUP_ATTACH;
 	for (int i = 0; i < a->n_attach_fds; i++) {
 		if (write(a->attach_fds[i], "0", 1) != 1) {
