@@ -24,7 +24,10 @@ pids=$(q "SELECT pid FROM containers WHERE pid IS NOT NULL")
 check "three pids recorded" 3 "$(echo $pids | wc -w)"
 # every process of container b (the shell and its two sleeps)
 bpid=$(q "SELECT pid FROM containers WHERE name='b'")
-wait_until 5 "b's children exist" test -n "$(cat /proc/$bpid/task/*/children 2>/dev/null)"
+# Re-read on every poll (a "$(...)" argument would be read once, before
+# wait_until runs): b is "running" once its shell has exec'd, which can be
+# before the shell has forked both sleeps.
+wait_until 5 "b's two children exist" sh -c "[ \$(cat /proc/$bpid/task/*/children 2>/dev/null | wc -w) -ge 2 ]"
 bkids=$(cat /proc/$bpid/task/*/children)
 check "b has two children" 2 "$(echo $bkids | wc -w)"
 
