@@ -2,6 +2,7 @@
  * keeper.h): a line of text and up to a few fds. */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -10,6 +11,9 @@
 #include "keeper.h"
 
 #define KEEPER_MAX_FDS 4
+/* How long a send may wait for room: the socket's SO_SNDTIMEO does not
+ * apply once libuv has made it non-blocking (uv_poll_init does). */
+#define KEEPER_SEND_WAIT_MS 5000
 
 int keeper_send(int fd, const char *text, const int *fds, int n_fds)
 {
@@ -31,11 +35,21 @@ int keeper_send(int fd, const char *text, const int *fds, int n_fds)
 		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n_fds);
 		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)n_fds);
 	}
+	/* A burst (a thousand containers stopping in one loop turn) fills the
+	 * socket faster than the keeper reads it: wait for room, up to a
+	 * bound, rather than give the connection up on the first EAGAIN. */
+	int waited_ms = 0;
 	for (;;) {
 		if (sendmsg(fd, &msg, MSG_NOSIGNAL) >= 0)
 			return 0;
-		if (errno != EINTR)
+		if (errno == EINTR)
+			continue;
+		if ((errno != EAGAIN && errno != EWOULDBLOCK) || waited_ms >= KEEPER_SEND_WAIT_MS)
 			return -errno;
+		struct pollfd p = { .fd = fd, .events = POLLOUT };
+		if (poll(&p, 1, 100) < 0 && errno != EINTR)
+			return -errno;
+		waited_ms += 100;
 	}
 }
 
