@@ -4,8 +4,8 @@
  * -wal file, so an inotify watch on the database directory wakes the
  * follower, which then reads what is newer than the last id it printed. */
 #include <errno.h>
-#include <poll.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "fd.h"
+#include "macro.h"
 #include "parse.h"
 #include "supctl.h"
 
@@ -102,17 +103,15 @@ static int follow(const struct supctl_opts *o, struct store *s, int64_t *after_i
 		strcpy(dir, ".");
 	if (!*dir)
 		strcpy(dir, "/");
-	int in = inotify_init1(IN_CLOEXEC);
+	_cleanup_close_ int in = inotify_init1(IN_CLOEXEC);
 	if (in < 0 || inotify_add_watch(in, dir, IN_MODIFY | IN_CREATE | IN_MOVED_TO) < 0)
 		return -errno;
 	/* Watch first, then read once more: an event committed between the
 	 * first read and the watch would otherwise wait for the next commit,
 	 * which may never come. */
 	int r = print_new(o, s, after_id, first);
-	if (r < 0) {
-		close(in);
+	if (r < 0)
 		return r;
-	}
 	size_t blen = strlen(base);
 	char ev[sizeof(struct inotify_event) + NAME_MAX + 1] __attribute__((aligned(__alignof__(struct inotify_event))));
 	bool settle = false;
@@ -125,41 +124,29 @@ static int follow(const struct supctl_opts *o, struct store *s, int64_t *after_i
 		 * SETTLE_MS; when idle, block without a timeout. */
 		struct pollfd pfd = { .fd = in, .events = POLLIN };
 		int pr = poll(&pfd, 1, settle ? SETTLE_MS : -1);
-		if (pr < 0 && errno != EINTR) {
-			r = -errno;
-			close(in);
-			return r;
-		}
-		if (pr == 0) {
-			settle = false;
-			if ((r = print_new(o, s, after_id, first)) < 0) {
-				close(in);
-				return r;
-			}
-			continue;
-		}
+		if (pr < 0 && errno != EINTR)
+			return -errno;
 		if (pr < 0)
 			continue;
-		ssize_t n = fd_read(in, ev, sizeof(ev));
-		if (n < 0) {
-			close(in);
-			return (int)n;
-		}
 		bool ours = false;
-		for (char *p = ev; p < ev + n;) {
-			struct inotify_event *e = (struct inotify_event *)p;
-			/* sup.db or sup.db-wal; not the -shm index, written by readers too */
-			if (e->len && !strncmp(e->name, base, blen) && (!e->name[blen] || !strcmp(e->name + blen, "-wal")))
-				ours = true;
-			p += sizeof(*e) + e->len;
-		}
-		if (ours) {
-			r = print_new(o, s, after_id, first);
-			if (r < 0) {
-				close(in);
-				return r;
+		if (pr > 0) {
+			ssize_t n = fd_read(in, ev, sizeof(ev));
+			if (n < 0)
+				return (int)n;
+			for (char *p = ev; p < ev + n;) {
+				struct inotify_event *e = (struct inotify_event *)p;
+				/* sup.db or sup.db-wal; not the -shm index, written by readers too */
+				if (e->len && !strncmp(e->name, base, blen) &&
+				    (!e->name[blen] || !strcmp(e->name + blen, "-wal")))
+					ours = true;
+				p += sizeof(*e) + e->len;
 			}
-			settle = true;
+		}
+		/* pr == 0: the WAL went quiet, the settling read. */
+		if (pr == 0 || ours) {
+			if ((r = print_new(o, s, after_id, first)) < 0)
+				return r;
+			settle = ours;
 		}
 	}
 }
