@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "keeper.h"
@@ -38,18 +39,24 @@ int keeper_send(int fd, const char *text, const int *fds, int n_fds)
 	/* A burst (a thousand containers stopping in one loop turn) fills the
 	 * socket faster than the keeper reads it: wait for room, up to a
 	 * bound, rather than give the connection up on the first EAGAIN. */
-	int waited_ms = 0;
+	int64_t deadline_ms = -1;
 	for (;;) {
 		if (sendmsg(fd, &msg, MSG_NOSIGNAL) >= 0)
 			return 0;
 		if (errno == EINTR)
 			continue;
-		if ((errno != EAGAIN && errno != EWOULDBLOCK) || waited_ms >= KEEPER_SEND_WAIT_MS)
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return -errno;
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		int64_t now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+		if (deadline_ms < 0)
+			deadline_ms = now_ms + KEEPER_SEND_WAIT_MS;
+		if (now_ms >= deadline_ms)
+			return -EAGAIN;
 		struct pollfd p = { .fd = fd, .events = POLLOUT };
-		if (poll(&p, 1, 100) < 0 && errno != EINTR)
+		if (poll(&p, 1, (int)(deadline_ms - now_ms)) < 0 && errno != EINTR)
 			return -errno;
-		waited_ms += 100;
 	}
 }
 
