@@ -42,12 +42,12 @@ struct ctl_callbacks {
 	void *data;
 };
 
-/* Listen on path; group is the control group (CTL_NO_GROUP for none) and
- * group_name its name for messages. A stale socket file (nobody accepting)
- * is replaced; a live one is an error (-EADDRINUSE: another supd runs). */
 /* No supd listens at path (a stale socket file is removed). 0, or
  * -EADDRINUSE (another supd runs) / -errno with err set. */
 int ctl_check_free(const char *path, struct sup_err *err);
+/* Listen on path; group is the control group (CTL_NO_GROUP for none) and
+ * group_name its name for messages. A stale socket file (nobody accepting)
+ * is replaced; a live one is an error (-EADDRINUSE: another supd runs). */
 int ctl_open(uv_loop_t *loop, const char *path, gid_t group, const char *group_name, const struct ctl_callbacks *cbs,
 	     struct ctl **ret, struct sup_err *err);
 /* Change the control group (on reload): the socket's owner group and mode
